@@ -1,0 +1,45 @@
+"""The roles of the practice (practice.md, "Who works there")."""
+
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    DESK = "desk"
+    SECURITY_SUPERVISOR = "security_supervisor"
+    GUARD = "guard"
+    CLEANING_SUPERVISOR = "cleaning_supervisor"
+    CLEANER = "cleaner"
+    ENGINEERING_SUPERVISOR = "engineering_supervisor"
+    TECHNICIAN = "technician"
+
+    @property
+    def label(self) -> str:
+        return str(ROLE_LABELS[self])
+
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administrator"),
+    Role.MANAGER: _l("Site manager"),
+    Role.DESK: _l("Service desk"),
+    Role.SECURITY_SUPERVISOR: _l("Security supervisor"),
+    Role.GUARD: _l("Guard"),
+    Role.CLEANING_SUPERVISOR: _l("Cleaning supervisor"),
+    Role.CLEANER: _l("Cleaner"),
+    Role.ENGINEERING_SUPERVISOR: _l("Engineering supervisor"),
+    Role.TECHNICIAN: _l("Technician"),
+}
+
+ALL_ROLES = frozenset(Role)
+SUPERVISORS = frozenset(
+    {Role.SECURITY_SUPERVISOR, Role.CLEANING_SUPERVISOR, Role.ENGINEERING_SUPERVISOR}
+)
+#: Who may create, edit, move and retire places, and revoke or reissue labels.
+PLACE_EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
+#: Who may print label sheets (supervisors put labels up on their rounds).
+LABEL_PRINTERS = PLACE_EDITORS | SUPERVISORS
+#: Who may read the audit log.
+AUDIT_READERS = frozenset({Role.ADMIN, Role.MANAGER})

@@ -1,0 +1,38 @@
+"""The bottom navigation, per role."""
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from pmfield.auth.roles import ALL_ROLES
+from pmfield.auth.roles import AUDIT_READERS
+from pmfield.auth.roles import LABEL_PRINTERS
+from pmfield.auth.roles import Role
+
+FIELD_ROLES = frozenset({Role.GUARD, Role.CLEANER, Role.TECHNICIAN})
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: object
+    icon: str
+    roles: frozenset
+
+
+NAV = (
+    NavItem("core.home", _l("Home"), "home", ALL_ROLES),
+    NavItem("core.scan", _l("Scan"), "scan", ALL_ROLES - {Role.ADMIN}),
+    NavItem("places.list_points", _l("Points"), "points", ALL_ROLES),
+    NavItem("labels.choose", _l("Labels"), "labels", LABEL_PRINTERS - {Role.ADMIN}),
+    NavItem("admin.list_users", _l("Users"), "users", frozenset({Role.ADMIN})),
+    NavItem("audit.list_entries", _l("Audit"), "audit", AUDIT_READERS),
+    NavItem("core.menu", _l("Menu"), "menu", ALL_ROLES),
+)
+
+
+def nav_for(user) -> list[NavItem]:
+    """Return the navigation items for a user's role."""
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAV if user.role in item.roles]

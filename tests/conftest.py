@@ -1,0 +1,79 @@
+"""Fixtures: a fresh app and database per test, users per role, and sign-in helpers."""
+
+import os
+
+import pytest
+from jinja2 import StrictUndefined
+
+from pmfield import create_app
+from pmfield.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("PMFIELD_TEST_DATABASE_URL")
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Settings for the test app; tests may change them before `app` is built."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": TEST_DATABASE_URL or "sqlite://",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "MEDIA_DIR": str(tmp_path / "media"),
+        "BASE_URL": "https://pm.example.test",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    """A fresh app with an empty database."""
+    app = create_app(app_config)
+    app.jinja_env.undefined = StrictUndefined
+    with app.app_context():
+        if TEST_DATABASE_URL:
+            db.drop_all()
+        db.create_all()
+        yield app
+        db.session.remove()
+        if TEST_DATABASE_URL:
+            db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def site(app):
+    return factories.make_site()
+
+
+@pytest.fixture
+def other_site(app):
+    return factories.make_site(code="OTHER", name_zh="另一校区", name_en="Other campus")
+
+
+@pytest.fixture
+def login_as(client):
+    """Sign a user in by writing flask-login's session key (one test per role uses the form)."""
+
+    def _login(user):
+        with client.session_transaction() as session:
+            session["_user_id"] = user.get_id()
+            session["_fresh"] = True
+        return user
+
+    return _login
+
+
+HX = {"HX-Request": "true"}

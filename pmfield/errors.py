@@ -47,7 +47,9 @@ def register_error_handlers(app) -> None:
         return _render(413, _("Too large"), _("The upload is larger than the server accepts."))
 
     @app.errorhandler(429)
-    def too_many(_error):
+    def too_many(error):
+        if getattr(error, "response", None) is not None:  # a view's own on_breach page
+            return error.response
         return _render(
             429, _("Too many attempts"), _("Too many attempts. Wait a minute and try again.")
         )

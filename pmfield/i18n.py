@@ -1,6 +1,7 @@
 """Locale selection and bilingual field helpers."""
 
 from flask import current_app
+from flask import has_request_context
 from flask import request
 from flask import session
 from flask_babel import get_locale
@@ -23,6 +24,8 @@ def normalize_locale(value: str | None) -> str | None:
 
 def select_locale() -> str:
     """Pick the user's setting, else the session's switch, else the browser's language."""
+    if not has_request_context():  # CLI: labels and messages in the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale:
         return current_user.locale
     chosen = normalize_locale(session.get("locale"))

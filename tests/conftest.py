@@ -3,6 +3,8 @@
 import os
 
 import pytest
+from flask import g
+from flask import request_started
 from jinja2 import StrictUndefined
 
 from pmfield import create_app
@@ -32,6 +34,10 @@ def app(app_config):
     """A fresh app with an empty database."""
     app = create_app(app_config)
     app.jinja_env.undefined = StrictUndefined
+    # The test keeps one app context open, so requests would share `g` (flask-login's cached
+    # user, the current site, Babel's locale). Start each request with a clean `g`, as in
+    # production where every request gets its own app context.
+    request_started.connect(_clear_g, app)
     with app.app_context():
         if TEST_DATABASE_URL:
             db.drop_all()
@@ -41,6 +47,10 @@ def app(app_config):
         if TEST_DATABASE_URL:
             db.drop_all()
         db.engine.dispose()
+
+
+def _clear_g(sender, **_extra):
+    g.__dict__.clear()
 
 
 @pytest.fixture

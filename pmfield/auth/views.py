@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -14,24 +15,11 @@ from flask_login import logout_user
 
 from pmfield.auth import bp
 from pmfield.auth import services
+from pmfield.demo import DEMO_PASSWORD
+from pmfield.demo import DEMO_USERS
 from pmfield.extensions import limiter
 from pmfield.web.security import public
 from pmfield.web.security import signed_in
-
-DEMO_LOGINS = (
-    ("admin", "Administrator"),
-    ("manager", "Site manager"),
-    ("desk", "Service desk"),
-    ("sec-lead", "Security supervisor"),
-    ("guard1", "Guard"),
-    ("guard2", "Guard"),
-    ("clean-lead", "Cleaning supervisor"),
-    ("cleaner1", "Cleaner"),
-    ("eng-lead", "Engineering supervisor"),
-    ("tech1", "Technician"),
-    ("tech2", "Technician"),
-)
-
 
 def safe_next(target: str | None) -> str | None:
     """Keep only same-site relative paths, so a crafted link cannot send users elsewhere."""
@@ -56,15 +44,18 @@ def _render_login(error: str | None = None, status: int = 200):
             error=error,
             username=request.form.get("username", ""),
             next_url=safe_next(request.values.get("next")),
-            show_demo=services.demo_users_exist(),
+            demo_users=DEMO_USERS if services.demo_users_exist() else (),
+            demo_password=DEMO_PASSWORD,
         ),
         status,
     )
 
 
 def _throttled(_limit):
-    return _render_login(
-        _("Too many failed sign-ins for this name. Wait a minute, then try again."), 429
+    return make_response(
+        _render_login(
+            _("Too many failed sign-ins for this name. Wait a minute, then try again."), 429
+        )
     )
 
 

@@ -1,24 +1,82 @@
-"""What the shell pages show."""
+"""What the shell pages show, and what the service worker precaches."""
 
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import current_app
 from flask import url_for
 
+from pmfield.auth.roles import Role
 from pmfield.places import services as places
+from pmfield.places.models import PointKind
+
+EQUIPMENT_KINDS = [k for k in PointKind if k.is_equipment]
+
+#: The points each role meets on its rounds, shown on its home page until the role's
+#: work lists (patrol runs, checklists, jobs) arrive.
+HOME_POINT_KINDS = {
+    Role.GUARD: [PointKind.CHECKPOINT],
+    Role.SECURITY_SUPERVISOR: [PointKind.CHECKPOINT],
+    Role.CLEANER: [PointKind.CLEANING_AREA],
+    Role.CLEANING_SUPERVISOR: [PointKind.CLEANING_AREA],
+    Role.TECHNICIAN: EQUIPMENT_KINDS,
+    Role.ENGINEERING_SUPERVISOR: EQUIPMENT_KINDS,
+}
 
 
 def home_context(user, site) -> dict:
-    """Gather today's work for a user's home page."""
-    return {"site": site, "overview": places.site_overview(user, site) if site else None}
+    """Gather what a user's home page shows for their current site."""
+    context = {"site": site, "overview": None, "points": []}
+    if site is None:
+        return context
+    kinds = HOME_POINT_KINDS.get(user.role_enum)
+    if kinds:
+        context["points"] = places.list_points(user, site, kinds=kinds)
+    context["overview"] = places.site_overview(user, site)
+    return context
 
 
-#: Static files every page needs; the service worker precaches them with the shell.
+#: Static files the shell needs offline; the service worker precaches them at install.
+#: The scanner's decoder (JS + WASM) is here too, so the scanner starts without a download.
 SHELL_STATIC = (
     "css/app.css",
     "js/app.js",
+    "js/scan.js",
     "vendor/htmx.min.js",
+    "vendor/barcode-detector-ponyfill.js",
+    "vendor/zxing_reader.wasm",
     "icons/icon-192.png",
+    *(
+        f"icons/{name}.svg"
+        for name in (
+            "home", "scan", "points", "labels", "users", "audit", "menu",
+            "camera", "torch", "offline", "keyboard", "stop",
+        )
+    ),
 )
 
 
 def precache_urls() -> list[str]:
     """Return the URLs the service worker stores at install."""
     return [url_for("core.offline")] + [url_for("static", filename=f) for f in SHELL_STATIC]
+
+
+def shell_revision() -> str:
+    """Return a short hash of the precached static files, so any change installs a new worker."""
+    static = Path(current_app.static_folder)
+    stamp = tuple(
+        (name, path.stat().st_mtime_ns, path.stat().st_size)
+        for name in SHELL_STATIC
+        if (path := static / name).is_file()
+    )
+    return _hash_files(str(static), stamp)
+
+
+@lru_cache(maxsize=8)
+def _hash_files(static: str, stamp: tuple) -> str:
+    digest = hashlib.sha256()
+    for name, _mtime, _size in stamp:
+        digest.update(name.encode())
+        digest.update((Path(static) / name).read_bytes())
+    return digest.hexdigest()[:12]

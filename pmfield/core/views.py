@@ -148,12 +148,26 @@ def manifest():
 @public
 def service_worker():
     """The service worker, served from the root so its scope is the whole app."""
-    response = make_response(
-        render_template("core/sw.js", precache=services.precache_urls())
+    revision = services.shell_revision()
+    body = render_template(
+        "core/sw.js",
+        precache=services.precache_urls(),
+        revision=revision,
+        cache_id=f"{current_app.config['APP_VERSION']}-{revision}",
+        offline_url=url_for("core.offline"),
+        static_prefix=url_for("static", filename=""),
+        reset_paths=[
+            url_for("auth.login"),
+            url_for("auth.logout"),
+            url_for("core.set_locale"),
+            url_for("core.set_theme"),
+            url_for("core.set_site"),
+        ],
     )
+    response = make_response(body)
     response.mimetype = "text/javascript"
     response.headers["Cache-Control"] = "no-cache"
-    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Service-Worker-Allowed"] = url_for("core.home")
     return response
 
 

@@ -14,7 +14,7 @@ def is_partial() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render_page(page: str, partial: str, status: int = 200, **context) -> tuple[str, int]:
+def render_page(page: str, partial: str, /, status: int = 200, **context) -> tuple[str, int]:
     """Render `partial` for htmx swaps, else `page` (which includes `partial`)."""
     request.environ["pmfield.varies_on_htmx"] = True
     return render_template(partial if is_partial() else page, **context), status

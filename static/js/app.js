@@ -1,0 +1,158 @@
+/* pmfield shell behaviour: service worker, offline indicator, toasts, htmx progress.
+ *
+ * No inline scripts anywhere (CSP script-src 'self'): pages pass data through data-* attributes
+ * rendered (and translated) by Jinja, and this file picks them up.
+ */
+(function () {
+  "use strict";
+
+  var TOAST_MS = 5000;
+  var ERROR_TOAST_MS = 9000;
+
+  /* ---------- Service worker ---------- */
+
+  function registerServiceWorker() {
+    var body = document.body;
+    if (!("serviceWorker" in navigator) || !body || !body.dataset.sw) return;
+    navigator.serviceWorker
+      .register(body.dataset.sw, { scope: body.dataset.swScope || "/" })
+      .then(function (registration) {
+        // Field phones keep the app open for days: look for a new version when it comes back.
+        document.addEventListener("visibilitychange", function () {
+          if (document.visibilityState === "visible" && navigator.onLine) {
+            registration.update().catch(function () {});
+          }
+        });
+      })
+      .catch(function (error) {
+        console.warn("pmfield: service worker registration failed", error);
+      });
+  }
+
+  /* ---------- Offline indicator ---------- */
+
+  function netStatus() {
+    return document.getElementById("net-status");
+  }
+
+  function showOffline(offline) {
+    var el = netStatus();
+    if (el) el.hidden = !offline;
+    document.documentElement.classList.toggle("is-offline", offline);
+  }
+
+  function watchNetwork() {
+    showOffline(!navigator.onLine);
+    window.addEventListener("online", function () { showOffline(false); });
+    window.addEventListener("offline", function () { showOffline(true); });
+    // navigator.onLine says "online" behind a dead Wi-Fi; a failed htmx request is the truth.
+    document.addEventListener("htmx:sendError", function () { showOffline(true); });
+    document.addEventListener("htmx:timeout", function () { showOffline(true); });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail && event.detail.xhr;
+      if (xhr && xhr.status > 0 && navigator.onLine) showOffline(false);
+    });
+  }
+
+  /* ---------- htmx progress bar ---------- */
+
+  function watchHtmxRequests() {
+    // One entry per request in flight; htmx may send afterRequest twice for a swapped-out element.
+    var inFlight = new Set();
+    var root = document.documentElement;
+    function update() { root.classList.toggle("is-loading", inFlight.size > 0); }
+    document.addEventListener("htmx:beforeSend", function (event) {
+      if (event.detail && event.detail.xhr) inFlight.add(event.detail.xhr);
+      update();
+    });
+    document.addEventListener("htmx:afterRequest", function (event) {
+      if (event.detail && event.detail.xhr) inFlight.delete(event.detail.xhr);
+      update();
+    });
+  }
+
+  /* ---------- Toasts ---------- */
+
+  function dismiss(toast) {
+    if (!toast || toast.classList.contains("is-leaving")) return;
+    toast.classList.add("is-leaving");
+    window.setTimeout(function () { toast.remove(); }, 300);
+  }
+
+  function arm(toast) {
+    if (toast.dataset.armed) return;
+    toast.dataset.armed = "1";
+    var sticky = toast.classList.contains("toast-error") || toast.getAttribute("role") === "alert";
+    window.setTimeout(function () { dismiss(toast); }, sticky ? ERROR_TOAST_MS : TOAST_MS);
+  }
+
+  function armToasts(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    if (scope.classList && scope.classList.contains("toast")) arm(scope);
+    scope.querySelectorAll(".toast").forEach(arm);
+  }
+
+  /** Show a toast; `text` must already be translated (it comes from the server). */
+  function showToast(text, kind) {
+    var box = document.getElementById("toasts");
+    if (!box || !text) return;
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + (kind || "info");
+    toast.setAttribute("role", kind === "error" ? "alert" : "status");
+    toast.textContent = text;
+    box.appendChild(toast);
+    arm(toast);
+  }
+
+  function watchToasts() {
+    armToasts(document);
+    var box = document.getElementById("toasts");
+    if (box) {
+      box.addEventListener("click", function (event) {
+        var toast = event.target.closest(".toast");
+        if (toast) dismiss(toast);
+      });
+      // Toasts swapped in by htmx (out-of-band) arm themselves too.
+      new MutationObserver(function () { armToasts(box); }).observe(box, { childList: true });
+    }
+    // Server-side: flask_htmx make_response(trigger={"toast": "Saved"}) or {"toast": {...}}.
+    document.body.addEventListener("toast", function (event) {
+      var detail = event.detail || {};
+      var value = detail.value !== undefined ? detail.value : detail;
+      if (typeof value === "string") showToast(value, "success");
+      else if (value && value.message) showToast(value.message, value.kind || "info");
+    });
+  }
+
+  /* ---------- Small declarative helpers ---------- */
+
+  function watchActions() {
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-action]");
+      if (!button) return;
+      if (button.dataset.action === "reload") {
+        event.preventDefault();
+        window.location.reload();
+      } else if (button.dataset.action === "back") {
+        event.preventDefault();
+        if (window.history.length > 1) window.history.back();
+        else window.location.href = button.getAttribute("href") || "/";
+      }
+    });
+  }
+
+  function start() {
+    watchNetwork();
+    watchHtmxRequests();
+    watchToasts();
+    watchActions();
+    registerServiceWorker();
+  }
+
+  window.pmfield = window.pmfield || {};
+  window.pmfield.showToast = showToast;
+  window.pmfield.showOffline = showOffline;
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,253 @@
+"""Browser tests: a live pmfield server and the system Chromium driven by Playwright.
+
+Never a downloaded browser: Chromium comes from the OS (`apt-get install chromium`) and is passed
+to Playwright as `executable_path`. Without it these tests skip, unless PMFIELD_REQUIRE_BROWSER=1
+(as in CI), where they fail instead.
+"""
+
+import io
+import os
+import shutil
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server
+
+from pmfield import create_app
+from pmfield.extensions import db
+from tests import factories
+
+REQUIRE_BROWSER = os.environ.get("PMFIELD_REQUIRE_BROWSER") == "1"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+#: Flags that keep Chromium quiet on a closed network (no background downloads or sync).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+]
+#: A phone: one hand, portrait.
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+    "locale": "en-US",
+}
+GUARD_USERNAME = "guard-browser"
+POINT_CODE = "GATE-7"
+#: Labels can be printed with another host name; only the /q/<token> path matters.
+PRINTED_ORIGIN = "https://labels.example.org"
+
+
+def _unavailable(reason: str):
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason} (PMFIELD_REQUIRE_BROWSER=1)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """The system Chromium, or skip (fail in CI) with the reason."""
+    if CHROMIUM is None:
+        _unavailable("browser tests need the system Chromium: apt-get install chromium")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        _unavailable("browser tests need Playwright for Python: pip install -e '.[test]'")
+    return CHROMIUM
+
+
+class QuietHandler(WSGIRequestHandler):
+    """Keep the test output free of one log line per request."""
+
+    def log_request(self, *args, **kwargs) -> None:
+        pass
+
+
+def buffered(app):
+    """Read each response fully and close it before werkzeug writes it.
+
+    When the browser drops a connection (a context closing while the service worker still
+    precaches), werkzeug's dev server raises before closing the response, leaking the open
+    static file; pytest's filterwarnings=error then fails an unrelated test.
+    """
+
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return wsgi
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    app: object
+    username: str
+    password: str
+    point_code: str
+    token: str
+
+    @property
+    def printed_label_url(self) -> str:
+        return f"{PRINTED_ORIGIN}/q/{self.token}"
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Run pmfield on 127.0.0.1 in a thread, CSRF on as in production, with a guard and a point."""
+    from pmfield.places.services import label_token
+
+    root = tmp_path_factory.mktemp("live")
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-test-secret",
+            "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
+            "INSTANCE_PATH": str(root / "instance"),
+            "MEDIA_DIR": str(root / "media"),
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+        site = factories.make_site(code="HQ", name_en="Head office", name_zh="总部")
+        point = factories.make_point(site, code=POINT_CODE, name_en="Main gate", name_zh="正门")
+        factories.make_user(sites=[site], username=GUARD_USERNAME, display_name="Gina Guard")
+        token = label_token(point.current_label)
+        db.session.remove()
+
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield LiveServer(
+        url=f"http://127.0.0.1:{server.server_port}",
+        app=app,
+        username=GUARD_USERNAME,
+        password=factories.PASSWORD,
+        point_code=POINT_CODE,
+        token=token,
+    )
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def playwright_instance(chromium_path):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance, chromium_path):
+    """One headless Chromium for the tests that need no fake camera."""
+    browser = playwright_instance.chromium.launch(
+        executable_path=chromium_path, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+#: Waits fail after this long instead of Playwright's 30 s: everything here is local.
+TIMEOUT_MS = 15_000
+
+
+def phone_context(browser, **options):
+    """A new phone-sized browser context with the test timeout."""
+    context = browser.new_context(**{**PHONE, **options})
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+def sign_in(page, server: LiveServer) -> None:
+    """Sign in through the real login form and wait for the home page."""
+    page.goto(f"{server.url}/auth/login")
+    page.fill("input[name=username]", server.username)
+    page.fill("input[name=password]", server.password)
+    with page.expect_navigation(url=f"{server.url}/"):
+        page.click("form.form button[type=submit]")
+
+
+@pytest.fixture(scope="session")
+def signed_in_state(browser, live_server):
+    """Cookies of a guard who signed in through the form once (the login is rate limited)."""
+    context = phone_context(browser)
+    page = context.new_page()
+    sign_in(page, live_server)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+class PageWatch:
+    """Collect what a page did: requests, console errors, CSP violations, uncaught errors."""
+
+    def __init__(self, context, page):
+        self.requests: list[str] = []
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        context.on("request", lambda request: self.requests.append(request.url))
+        page.on(
+            "console",
+            lambda message: message.type == "error" and self.console_errors.append(message.text),
+        )
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+    def csp_violations(self, page) -> list[str]:
+        from_console = [m for m in self.console_errors if "Content Security Policy" in m]
+        return from_console + page.evaluate("window.__cspViolations || []")
+
+    def foreign_requests(self, origin: str) -> list[str]:
+        return [
+            url
+            for url in self.requests
+            if not (url.startswith(origin + "/") or url.startswith(("data:", "blob:")))
+        ]
+
+
+#: Runs before any page script (injected over CDP, so the CSP does not apply to it).
+CSP_LISTENER = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(event.violatedDirective + " " + event.blockedURI);
+});
+"""
+
+
+def write_qr_y4m(path: Path, text: str, *, width=640, height=480, qr_px=360, frames=10, fps=10):
+    """Write a short Y4M video (C420, as Chromium wants) showing the label's QR code."""
+    from pmfield.labels.qr import make_qr
+
+    png = io.BytesIO()
+    make_qr(text).make_image(fill_color="black", back_color="white").save(png)
+    png.seek(0)
+    qr = Image.open(png).convert("L").resize((qr_px, qr_px), Image.Resampling.NEAREST)
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(qr, ((width - qr_px) // 2, (height - qr_px) // 2))
+    y, cb, cr = frame.convert("RGB").convert("YCbCr").split()
+    half = (width // 2, height // 2)
+    cb, cr = (c.resize(half, Image.Resampling.BILINEAR) for c in (cb, cr))
+    with open(path, "wb") as f:
+        f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420\n".encode())
+        for _ in range(frames):
+            f.write(b"FRAME\n" + y.tobytes() + cb.tobytes() + cr.tobytes())

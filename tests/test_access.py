@@ -1,0 +1,180 @@
+"""Every route × every role: the whole allowed/denied matrix, including other sites' data.
+
+The table below is written by hand on purpose: it is the specification. A route added without a
+row here fails `test_every_route_is_in_the_matrix`.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from dataclasses import field
+
+import pytest
+from flask import url_for
+
+from pmfield.auth.roles import ALL_ROLES
+from pmfield.auth.roles import Role
+from pmfield.places import services as places
+from tests import factories
+
+A = Role.ADMIN
+M = Role.MANAGER
+D = Role.DESK
+SS = Role.SECURITY_SUPERVISOR
+G = Role.GUARD
+CS = Role.CLEANING_SUPERVISOR
+C = Role.CLEANER
+ES = Role.ENGINEERING_SUPERVISOR
+T = Role.TECHNICIAN
+
+EVERYONE = frozenset(ALL_ROLES)
+PUBLIC = "public"
+EDITORS = frozenset({A, M})
+PRINTERS = frozenset({A, M, SS, CS, ES})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    args: dict = field(default_factory=dict)  # url_for args; "own"/"other" placeholders
+    allowed: object = EVERYONE
+    #: True when the route shows one site's object: other-site users must get 404.
+    site_scoped: bool = False
+
+
+# endpoint → Route. Values like "point" are replaced by the world's objects below.
+MATRIX = {
+    "core.home": Route("GET"),
+    "core.menu": Route("GET"),
+    "core.scan": Route("GET"),
+    "core.set_locale": Route("POST", allowed=PUBLIC),
+    "core.set_theme": Route("POST"),
+    "core.set_site": Route("POST"),
+    "core.healthz": Route("GET", allowed=PUBLIC),
+    "core.manifest": Route("GET", allowed=PUBLIC),
+    "core.service_worker": Route("GET", allowed=PUBLIC),
+    "core.offline": Route("GET", allowed=PUBLIC),
+    "auth.login": Route("GET", allowed=PUBLIC),
+    "auth.logout": Route("POST"),
+    "labels.choose": Route("GET", allowed=PRINTERS),
+    "labels.sheet": Route("GET", {"point": "point"}, allowed=PRINTERS, site_scoped=True),
+    "labels.sheet_pdf": Route("GET", {"point": "point"}, allowed=PRINTERS, site_scoped=True),
+    "places.list_points": Route("GET"),
+    "places.point_detail": Route("GET", {"point_id": "point"}, site_scoped=True),
+    "places.scan_label": Route("GET", {"token": "token"}, allowed=PUBLIC, site_scoped=True),
+    "places.create_point": Route("GET", allowed=EDITORS),
+    "places.edit_point": Route("GET", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
+    "places.move_point": Route("GET", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
+    "places.retire_point": Route(
+        "POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True
+    ),
+    "places.edit_asset": Route("GET", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
+    "places.add_certificate": Route(
+        "POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True
+    ),
+    "places.remove_certificate": Route(
+        "POST", {"point_id": "point", "certificate_id": "certificate"}, allowed=EDITORS,
+        site_scoped=True,
+    ),
+    "places.revoke_label": Route("POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
+    "places.reissue_label": Route(
+        "POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True
+    ),
+    "places.import_points": Route("POST", allowed=EDITORS),
+    "places.import_example": Route("GET", allowed=EDITORS),
+    "places.list_locations": Route("GET", allowed=EDITORS),
+    "places.create_location": Route("POST", allowed=EDITORS),
+    "places.edit_location": Route(
+        "GET", {"location_id": "location"}, allowed=EDITORS, site_scoped=True
+    ),
+    "places.move_location": Route(
+        "POST", {"location_id": "location"}, allowed=EDITORS, site_scoped=True
+    ),
+    "places.retire_location": Route(
+        "POST", {"location_id": "location"}, allowed=EDITORS, site_scoped=True
+    ),
+    "places.list_sites": Route("GET", allowed=frozenset({A})),
+    "places.create_site": Route("POST", allowed=frozenset({A})),
+    "places.edit_site": Route("GET", {"site_id": "site"}, allowed=frozenset({A})),
+    "audit.list_entries": Route("GET", allowed=frozenset({A, M})),
+    "admin.list_users": Route("GET", allowed=frozenset({A})),
+    "admin.create_user": Route("GET", allowed=frozenset({A})),
+    "admin.edit_user": Route("GET", {"user_id": "user"}, allowed=frozenset({A})),
+    "admin.set_password": Route("POST", {"user_id": "user"}, allowed=frozenset({A})),
+    "admin.set_active": Route("POST", {"user_id": "user"}, allowed=frozenset({A})),
+}
+
+
+@pytest.fixture
+def world(app):
+    """Two sites with the same shape; every role works at site A only (admin sees both)."""
+    own = factories.make_site(code="OWN")
+    other = factories.make_site(code="OTHER")
+    objects = {}
+    for name, site in (("own", own), ("other", other)):
+        location = factories.make_location(site)
+        point = factories.make_point(site, location, kind="elevator")
+        objects[name] = {
+            "site": site,
+            "location": location,
+            "point": point,
+            "label": point.current_label,
+            "token": places.label_token(point.current_label),
+            "certificate": places.add_certificate(
+                point, name="Annual inspection", number="N1", issued_on=date(2026, 1, 1),
+                expires_on=date(2027, 1, 1), actor=None,
+            ),
+            "user": factories.make_user(Role.GUARD, sites=[site]),
+        }
+    users = {role: factories.make_user(role, sites=[] if role == A else [own]) for role in Role}
+    return {"objects": objects, "users": users}
+
+
+def _url(app, endpoint, route, objects):
+    values = {}
+    for key, ref in route.args.items():
+        value = objects[ref]
+        values[key] = getattr(value, "id", value)
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _call(client, method, url):
+    return client.open(url, method=method, data={})
+
+
+def test_every_route_is_in_the_matrix(app):
+    endpoints = {e for e in app.view_functions if e != "static"}
+    assert endpoints - set(MATRIX) == set(), "routes missing from the access matrix"
+    assert set(MATRIX) - endpoints == set(), "matrix rows for routes that do not exist"
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_strangers(app, client, world, endpoint):
+    route = MATRIX[endpoint]
+    response = _call(client, route.method, _url(app, endpoint, route, world["objects"]["own"]))
+    if route.allowed == PUBLIC:
+        assert response.status_code not in (401, 403), endpoint
+        return
+    assert response.status_code == 302, endpoint
+    assert "/auth/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_matrix(app, client, login_as, world, role, endpoint):
+    route = MATRIX[endpoint]
+    login_as(world["users"][role])
+    own = _call(client, route.method, _url(app, endpoint, route, world["objects"]["own"]))
+    allowed = route.allowed == PUBLIC or role in route.allowed
+    if not allowed:
+        assert own.status_code == 403, f"{role} should be refused {endpoint}"
+        return
+    assert own.status_code < 400 or own.status_code == 422, (
+        f"{role} should reach {endpoint}, got {own.status_code}"
+    )
+    if route.site_scoped:
+        other = _call(client, route.method, _url(app, endpoint, route, world["objects"]["other"]))
+        if role == A:
+            assert other.status_code < 400 or other.status_code == 422
+        else:
+            assert other.status_code in (403, 404), f"{role} saw another site via {endpoint}"

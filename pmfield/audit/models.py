@@ -31,3 +31,9 @@ class AuditEntry(db.Model):
 
     user = relationship("User")
     site = relationship("Site")
+
+    @property
+    def action_label(self) -> str:
+        from pmfield.audit.actions import action_label
+
+        return action_label(self.action)

@@ -141,7 +141,8 @@ def test_manifest_is_installable_json(client):
     sizes = {icon["sizes"] for icon in data["icons"]}
     assert {"192x192", "512x512"} <= sizes
     for icon in data["icons"]:
-        assert client.get(icon["src"]).status_code == 200
+        with client.get(icon["src"]) as response:
+            assert response.status_code == 200
 
 
 def test_service_worker_is_served_from_the_root(client):

@@ -1,14 +1,14 @@
 """create initial tables
 
-Revision ID: 5257fcd75736
+Revision ID: 302347502d77
 Revises:
-Create Date: 2026-11-22 07:46:25.067589
+Create Date: 2026-11-22 07:55:51.718316
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '5257fcd75736'
+revision = '302347502d77'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -100,7 +100,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_points_location_id_locations')),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_points_site_id_sites')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_points')),
-    sa.UniqueConstraint('site_id', 'code', name=op.f('uq_points_site_id'))
+    sa.UniqueConstraint('site_id', 'code', name=op.f('uq_points_site_id_code'))
     )
     with op.batch_alter_table('points', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_points_location_id'), ['location_id'], unique=False)
@@ -127,7 +127,7 @@ def upgrade():
     sa.Column('revoke_reason', sa.String(length=255), nullable=True),
     sa.ForeignKeyConstraint(['point_id'], ['points.id'], name=op.f('fk_labels_point_id_points')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_labels')),
-    sa.UniqueConstraint('point_id', 'version', name=op.f('uq_labels_point_id')),
+    sa.UniqueConstraint('point_id', 'version', name=op.f('uq_labels_point_id_version')),
     sa.UniqueConstraint('serial', name=op.f('uq_labels_serial'))
     )
     with op.batch_alter_table('labels', schema=None) as batch_op:

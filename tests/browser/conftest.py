@@ -150,7 +150,9 @@ def live_server(tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
+# Playwright's sync API allows one running instance per thread, and other test packages
+# (tests/labels) start their own: keep ours to one module at a time.
+@pytest.fixture(scope="module")
 def playwright_instance(chromium_path):
     from playwright.sync_api import sync_playwright
 
@@ -158,7 +160,7 @@ def playwright_instance(chromium_path):
         yield playwright
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance, chromium_path):
     """One headless Chromium for the tests that need no fake camera."""
     browser = playwright_instance.chromium.launch(
@@ -188,9 +190,9 @@ def sign_in(page, server: LiveServer) -> None:
         page.click("form.form button[type=submit]")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def signed_in_state(browser, live_server):
-    """Cookies of a guard who signed in through the form once (the login is rate limited)."""
+    """Cookies of a guard who signed in through the form (once a module)."""
     context = phone_context(browser)
     page = context.new_page()
     sign_in(page, live_server)

@@ -46,40 +46,44 @@ def test_session_cookie_flags(app, client, site):
     assert "Secure" in session_cookie  # BASE_URL is https in the tests
 
 
-@pytest.fixture
-def csrf_app_config(app_config):
+def test_post_without_csrf_token_changes_nothing(app_config, request):
     app_config["WTF_CSRF_ENABLED"] = True
-    return app_config
+    app = request.getfixturevalue("app")
+    site = factories.make_site()
+    user = factories.make_user(sites=[site])
+    client = app.test_client()
+    response = client.post(
+        "/auth/login", data={"username": user.username, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 400
+    assert b"Reload it and try again" in response.data
+    assert client.get("/").status_code == 302
+    # With the token from the page (sent in the header, as htmx does) it works.
+    page = client.get("/auth/login").get_data(as_text=True)
+    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    response = client.post(
+        "/auth/login",
+        data={"username": user.username, "password": factories.PASSWORD},
+        headers={"X-CSRFToken": token},
+    )
+    assert response.status_code == 303
 
 
-def test_post_without_csrf_token_changes_nothing(app_config, tmp_path):
-    from pmfield import create_app
-
+def test_every_state_change_needs_the_csrf_token(app_config, request):
+    """Walk every POST route with CSRF on and no token: all refused before any view runs."""
     app_config["WTF_CSRF_ENABLED"] = True
-    app = create_app(app_config)
-    with app.app_context():
-        from pmfield.extensions import db
-
-        db.create_all()
-        site = factories.make_site()
-        user = factories.make_user(sites=[site])
-        client = app.test_client()
-        response = client.post(
-            "/auth/login", data={"username": user.username, "password": factories.PASSWORD}
-        )
-        assert response.status_code == 400
-        assert b"Reload it and try again" in response.data
-        assert client.get("/").status_code == 302
-        # With the token from the page (and the header htmx sends) it works.
-        page = client.get("/auth/login").get_data(as_text=True)
-        token = page.split('name="csrf-token" content="')[1].split('"')[0]
-        response = client.post(
-            "/auth/login",
-            data={"username": user.username, "password": factories.PASSWORD},
-            headers={"X-CSRFToken": token},
-        )
-        assert response.status_code == 303
-        db.session.remove()
+    app = request.getfixturevalue("app")
+    site = factories.make_site()
+    client = app.test_client()
+    user = factories.make_user(Role.ADMIN, sites=[site])
+    with client.session_transaction() as session:
+        session["_user_id"] = user.get_id()
+    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+    assert len(posts) > 10
+    for rule in posts:
+        url = rule.build({name: 1 for name in rule.arguments})[1]
+        response = client.post(url, data={"username": "x"})
+        assert response.status_code == 400, rule.rule
 
 
 def test_locale_follows_the_browser_then_the_switch(client, site, login_as):

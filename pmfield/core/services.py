@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask import url_for
+from flask_babel import lazy_gettext as _l
 
 from pmfield.auth.roles import Role
 from pmfield.places import services as places
@@ -13,16 +14,31 @@ from pmfield.places.models import PointKind
 
 EQUIPMENT_KINDS = [k for k in PointKind if k.is_equipment]
 
-#: The points each role meets on its rounds, shown on its home page until the role's
+CHECKPOINTS = (
+    [PointKind.CHECKPOINT], _l("Checkpoints"), _l("No checkpoints on this site yet.")
+)
+CLEANING = (
+    [PointKind.CLEANING_AREA], _l("Cleaning areas"), _l("No cleaning areas on this site yet.")
+)
+EQUIPMENT = (EQUIPMENT_KINDS, _l("Equipment"), _l("No equipment on this site yet."))
+
+#: The points each field role meets on its rounds, shown on its home page until the role's
 #: work lists (patrol runs, checklists, jobs) arrive.
-HOME_POINT_KINDS = {
-    Role.GUARD: [PointKind.CHECKPOINT],
-    Role.SECURITY_SUPERVISOR: [PointKind.CHECKPOINT],
-    Role.CLEANER: [PointKind.CLEANING_AREA],
-    Role.CLEANING_SUPERVISOR: [PointKind.CLEANING_AREA],
-    Role.TECHNICIAN: EQUIPMENT_KINDS,
-    Role.ENGINEERING_SUPERVISOR: EQUIPMENT_KINDS,
+HOME_POINTS = {
+    Role.GUARD: CHECKPOINTS,
+    Role.SECURITY_SUPERVISOR: CHECKPOINTS,
+    Role.CLEANER: CLEANING,
+    Role.CLEANING_SUPERVISOR: CLEANING,
+    Role.TECHNICIAN: EQUIPMENT,
+    Role.ENGINEERING_SUPERVISOR: EQUIPMENT,
 }
+
+
+def home_template(user) -> str:
+    """Return the home page template of a user's role."""
+    if user.role in HOME_POINTS:
+        return "home/field.html"
+    return "home/desk.html" if user.role == Role.DESK else "home/office.html"
 
 
 def home_context(user, site) -> dict:
@@ -30,9 +46,12 @@ def home_context(user, site) -> dict:
     context = {"site": site, "overview": None, "points": []}
     if site is None:
         return context
-    kinds = HOME_POINT_KINDS.get(user.role_enum)
-    if kinds:
+    if user.role in HOME_POINTS:
+        kinds, title, empty = HOME_POINTS[user.role_enum]
         context["points"] = places.list_points(user, site, kinds=kinds)
+        context.update(
+            points_title=title, points_empty=empty, show_certificates=kinds == EQUIPMENT_KINDS
+        )
     context["overview"] = places.site_overview(user, site)
     return context
 

@@ -33,7 +33,7 @@ def home():
     """Land each role on its own page of today's work."""
     site = current_site()
     return render_template(
-        f"home/{current_user.role}.html", **services.home_context(current_user, site)
+        services.home_template(current_user), **services.home_context(current_user, site)
     )
 
 

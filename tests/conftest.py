@@ -26,6 +26,8 @@ def app_config(tmp_path):
         "BASE_URL": "https://pm.example.test",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Assertions read English; tests of the Chinese text send Accept-Language: zh-CN.
+        "BABEL_DEFAULT_LOCALE": "en",
     }
 
 

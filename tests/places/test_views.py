@@ -125,9 +125,11 @@ def test_point_detail_shows_asset_certificates_and_label(client, login_as, site,
         "badge-expired",
         "badge-expiring",
         "Version 1",
-        "教学区 › 卫生间",
     ):
         assert text in html, text
+    chinese = client.get(f"/points/{point.id}", headers={"Accept-Language": "zh-CN"})
+    assert "教学区 › 卫生间" in chinese.get_data(as_text=True)
+    assert "第 1 版" in chinese.get_data(as_text=True)
     assert "/remove" not in html
     assert "label/reissue" not in html
     assert f"/points/{point.id}/edit" not in html

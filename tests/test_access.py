@@ -5,8 +5,8 @@ row here fails `test_every_route_is_in_the_matrix`.
 """
 
 from dataclasses import dataclass
-from datetime import date
 from dataclasses import field
+from datetime import date
 
 import pytest
 from flask import url_for

@@ -9,10 +9,8 @@ from flask_login import current_user
 
 from pmfield.admin import bp
 from pmfield.auth import services as users
-from pmfield.auth.models import User
 from pmfield.auth.roles import Role
 from pmfield.errors import DomainError
-from pmfield.extensions import db
 from pmfield.places.services import list_sites_for
 from pmfield.web.htmx import redirect_to
 from pmfield.web.security import roles_required
@@ -20,8 +18,8 @@ from pmfield.web.security import roles_required
 admin_only = roles_required(Role.ADMIN)
 
 
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
+def _user_or_404(user_id: int):
+    user = users.get_user(user_id)
     if user is None:
         abort(404)
     return user

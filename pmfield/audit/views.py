@@ -1,6 +1,5 @@
 """The audit log page."""
 
-from flask import render_template
 from flask import request
 from flask_login import current_user
 

@@ -39,6 +39,11 @@ def load_user(session_id: str) -> User | None:
     return user
 
 
+def get_user(user_id: int) -> User | None:
+    """Return the user with this id, or None."""
+    return db.session.get(User, user_id)
+
+
 def get_user_by_username(username: str) -> User | None:
     """Find a user by username, case-insensitively."""
     return db.session.scalar(select(User).where(User.username == username.strip().lower()))

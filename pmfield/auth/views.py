@@ -21,6 +21,7 @@ from pmfield.extensions import limiter
 from pmfield.web.security import public
 from pmfield.web.security import signed_in
 
+
 def safe_next(target: str | None) -> str | None:
     """Keep only same-site relative paths, so a crafted link cannot send users elsewhere."""
     if not target or not target.startswith("/") or target.startswith("//"):

@@ -7,8 +7,10 @@ from pathlib import Path
 from flask import current_app
 from flask import url_for
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import text
 
 from pmfield.auth.roles import Role
+from pmfield.extensions import db
 from pmfield.places import services as places
 from pmfield.places.models import PointKind
 
@@ -99,3 +101,13 @@ def _hash_files(static: str, stamp: tuple) -> str:
         digest.update(name.encode())
         digest.update((Path(static) / name).read_bytes())
     return digest.hexdigest()[:12]
+
+
+def database_status() -> str:
+    """Return "ok" when the database answers a query, else "unavailable"."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure means the database is down
+        db.session.rollback()
+        return "unavailable"
+    return "ok"

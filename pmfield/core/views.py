@@ -12,12 +12,10 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import text
 
 from pmfield.auth import services as auth_services
 from pmfield.core import bp
 from pmfield.core import services
-from pmfield.extensions import db
 from pmfield.i18n import is_chinese
 from pmfield.i18n import normalize_locale
 from pmfield.places.services import get_site_for_user
@@ -101,12 +99,7 @@ def scan():
 @public
 def healthz():
     """Report whether the app and its database answer."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        database = "ok"
-    except Exception:  # noqa: BLE001 - any failure means the database is down
-        db.session.rollback()
-        database = "unavailable"
+    database = services.database_status()
     status = 200 if database == "ok" else 503
     body = {"status": "ok" if status == 200 else "error", "database": database}
     body["version"] = current_app.config["APP_VERSION"]

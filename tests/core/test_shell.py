@@ -2,8 +2,6 @@
 
 import json
 
-import pytest
-
 from pmfield.auth.roles import Role
 from tests import factories
 
@@ -81,7 +79,7 @@ def test_every_state_change_needs_the_csrf_token(app_config, request):
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) > 10
     for rule in posts:
-        url = rule.build({name: 1 for name in rule.arguments})[1]
+        url = rule.build(dict.fromkeys(rule.arguments, 1))[1]
         response = client.post(url, data={"username": "x"})
         assert response.status_code == 400, rule.rule
 

@@ -59,6 +59,14 @@ def _render_choose(error: str | None = None, status: int = 200, selected=()):
     ), status
 
 
+def _select(point_ids, site_id):
+    """Return the selection, or the choose page with the reason it is empty (422)."""
+    try:
+        return services.select_points(current_user, point_ids, site_id)
+    except EmptySelectionError as error:
+        return _render_choose(error.message, 422, point_ids)
+
+
 @bp.route("/")
 @roles_required(*LABEL_PRINTERS)
 def choose():
@@ -71,10 +79,9 @@ def choose():
 def sheet():
     """The A4 print page of the chosen labels."""
     point_ids, site_id = parse_selection(request.args)
-    try:
-        selection = services.select_points(current_user, point_ids, site_id)
-    except EmptySelectionError as error:
-        return _render_choose(error.message, 422, point_ids)
+    selection = _select(point_ids, site_id)
+    if not isinstance(selection, services.Selection):
+        return selection
     cells = services.build_cells(selection.points)
     return render_template(
         "labels/sheet.html",
@@ -90,10 +97,9 @@ def sheet():
 def sheet_pdf():
     """The same labels as a PDF download."""
     point_ids, site_id = parse_selection(request.args)
-    try:
-        selection = services.select_points(current_user, point_ids, site_id)
-    except EmptySelectionError as error:
-        return _render_choose(error.message, 422, point_ids)
+    selection = _select(point_ids, site_id)
+    if not isinstance(selection, services.Selection):
+        return selection
     pdf = services.render_pdf(services.build_cells(selection.points))
     return send_file(
         io.BytesIO(pdf),

@@ -21,6 +21,15 @@ NAMING_CONVENTION = {
 }
 
 
+#: Largest id an integer key holds; bigger ids in URLs name nothing (PostgreSQL would raise).
+MAX_ID = 2**31 - 1
+
+
+def is_valid_id(value) -> bool:
+    """True for an int that can be a primary key."""
+    return isinstance(value, int) and 0 < value <= MAX_ID
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

@@ -64,21 +64,19 @@ MATRIX = {
     "places.create_point": Route("GET", allowed=EDITORS),
     "places.edit_point": Route("GET", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
     "places.move_point": Route("GET", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
-    "places.retire_point": Route(
-        "POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True
-    ),
+    "places.retire_point": Route("POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
     "places.edit_asset": Route("GET", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
     "places.add_certificate": Route(
         "POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True
     ),
     "places.remove_certificate": Route(
-        "POST", {"point_id": "point", "certificate_id": "certificate"}, allowed=EDITORS,
+        "POST",
+        {"point_id": "point", "certificate_id": "certificate"},
+        allowed=EDITORS,
         site_scoped=True,
     ),
     "places.revoke_label": Route("POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
-    "places.reissue_label": Route(
-        "POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True
-    ),
+    "places.reissue_label": Route("POST", {"point_id": "point"}, allowed=EDITORS, site_scoped=True),
     "places.import_points": Route("POST", allowed=EDITORS),
     "places.import_example": Route("GET", allowed=EDITORS),
     "places.list_locations": Route("GET", allowed=EDITORS),
@@ -120,8 +118,12 @@ def world(app):
             "label": point.current_label,
             "token": places.label_token(point.current_label),
             "certificate": places.add_certificate(
-                point, name="Annual inspection", number="N1", issued_on=date(2026, 1, 1),
-                expires_on=date(2027, 1, 1), actor=None,
+                point,
+                name="Annual inspection",
+                number="N1",
+                issued_on=date(2026, 1, 1),
+                expires_on=date(2027, 1, 1),
+                actor=None,
             ),
             "user": factories.make_user(Role.GUARD, sites=[site]),
         }
@@ -178,3 +180,24 @@ def test_role_matrix(app, client, login_as, world, role, endpoint):
             assert other.status_code < 400 or other.status_code == 422
         else:
             assert other.status_code in (403, 404), f"{role} saw another site via {endpoint}"
+
+
+def test_ids_too_large_for_the_database_are_404_not_500(app, client, login_as, world):
+    """PostgreSQL raises on ids past its integer range; every route must answer 404."""
+    login_as(world["users"][A])
+    huge = 2**40
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        int_args = [
+            name
+            for name, conv in rule._converters.items()
+            if type(conv).__name__ == "IntegerConverter"
+        ]
+        if not int_args:
+            continue
+        values = {name: huge for name in rule.arguments}
+        method = "GET" if "GET" in rule.methods else "POST"
+        response = client.open(rule.build(values)[1], method=method, data={})
+        assert response.status_code == 404, rule.rule
+        checked += 1
+    assert checked > 10

@@ -14,6 +14,7 @@ from pmfield.auth.models import User
 from pmfield.auth.roles import Role
 from pmfield.errors import DomainError
 from pmfield.extensions import db
+from pmfield.extensions import is_valid_id
 from pmfield.timeutil import utcnow
 
 _hasher = PasswordHasher()
@@ -41,7 +42,7 @@ def load_user(session_id: str) -> User | None:
 
 def get_user(user_id: int) -> User | None:
     """Return the user with this id, or None."""
-    return db.session.get(User, user_id)
+    return db.session.get(User, user_id) if is_valid_id(user_id) else None
 
 
 def get_user_by_username(username: str) -> User | None:

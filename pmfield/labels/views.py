@@ -10,6 +10,7 @@ from flask import url_for
 from flask_login import current_user
 
 from pmfield.auth.roles import LABEL_PRINTERS
+from pmfield.extensions import is_valid_id
 from pmfield.labels import bp
 from pmfield.labels import services
 from pmfield.labels.services import EmptySelectionError
@@ -18,13 +19,9 @@ from pmfield.places.services import list_points
 from pmfield.web.context import current_site
 from pmfield.web.security import roles_required
 
-#: Ids beyond a 32-bit integer column would make PostgreSQL raise instead of find nothing.
-_MAX_ID = 2**31 - 1
-
-
 def _parse_id(value: str) -> int:
     """Return a database id, or 404: a malformed id names nothing anybody can see."""
-    if not value.isdigit() or not 0 < int(value) <= _MAX_ID:
+    if not value.isdigit() or not is_valid_id(int(value)):
         abort(404)
     return int(value)
 

@@ -31,6 +31,7 @@ from pmfield.audit import services as audit
 from pmfield.auth.roles import PLACE_EDITORS
 from pmfield.errors import DomainError
 from pmfield.extensions import db
+from pmfield.extensions import is_valid_id
 from pmfield.places.models import CERTIFICATE_WARNING
 from pmfield.places.models import Asset
 from pmfield.places.models import Certificate
@@ -158,7 +159,7 @@ def list_sites_for(user) -> list[Site]:
 
 def get_site_for_user(user, site_id: int) -> Site | None:
     """Return the site if the user may see it, else None."""
-    site = db.session.get(Site, site_id)
+    site = db.session.get(Site, site_id) if is_valid_id(site_id) else None
     if site is None or not user.can_access_site(site):
         return None
     return site
@@ -394,12 +395,17 @@ def retire_location(location: Location, *, actor) -> Location:
     return location
 
 
+def _on_user_sites(user, model, object_id: int):
+    """Return the row if it belongs to one of the user's sites, else None (never leak others)."""
+    row = db.session.get(model, object_id) if is_valid_id(object_id) else None
+    if row is None or not user.can_access_site(row.site):
+        return None
+    return row
+
+
 def get_location_for_user(user, location_id: int) -> Location | None:
     """Return the location if it is on one of the user's sites, else None."""
-    location = db.session.get(Location, location_id)
-    if location is None or not user.can_access_site(location.site):
-        return None
-    return location
+    return _on_user_sites(user, Location, location_id)
 
 
 @dataclass
@@ -912,10 +918,7 @@ def certificate_statuses(point: Point, today: date) -> list[tuple[Certificate, s
 
 def get_point_for_user(user, point_id: int) -> Point | None:
     """Return the point if it is on one of the user's sites, else None."""
-    point = db.session.get(Point, point_id)
-    if point is None or not user.can_access_site(point.site):
-        return None
-    return point
+    return _on_user_sites(user, Point, point_id)
 
 
 def get_certificate(point: Point, certificate_id: int) -> Certificate | None:

@@ -139,11 +139,26 @@ def _register_blueprints(app: Flask) -> None:
     from pmfield import audit
     from pmfield import auth
     from pmfield import core
+    from pmfield import jobs
     from pmfield import labels
+    from pmfield import notifications
+    from pmfield import patrol
+    from pmfield import photos
     from pmfield import places
     from pmfield.web.security import check_every_route_declares_access
 
-    for blueprint in (core.bp, auth.bp, places.bp, labels.bp, audit.bp, admin.bp):
+    for blueprint in (
+        core.bp,
+        auth.bp,
+        places.bp,
+        labels.bp,
+        audit.bp,
+        admin.bp,
+        patrol.bp,
+        photos.bp,
+        jobs.bp,
+        notifications.bp,
+    ):
         app.register_blueprint(blueprint)
     check_every_route_declares_access(app)
 

@@ -1,45 +1,28 @@
 """Every route × every role: the whole allowed/denied matrix, including other sites' data.
 
 The table below is written by hand on purpose: it is the specification. A route added without a
-row here fails `test_every_route_is_in_the_matrix`.
+row here fails `test_every_route_is_in_the_matrix`. Features add their rows in
+tests/access_rows/<feature>.py (ROWS, and optionally objects(site, objects) -> dict that adds the
+objects their routes need to each site of the world).
 """
 
-from dataclasses import dataclass
-from dataclasses import field
+import importlib
+import pkgutil
 from datetime import date
 
 import pytest
 from flask import url_for
 
-from pmfield.auth.roles import ALL_ROLES
 from pmfield.auth.roles import Role
 from pmfield.places import services as places
+from tests import access_rows
 from tests import factories
-
-A = Role.ADMIN
-M = Role.MANAGER
-D = Role.DESK
-SS = Role.SECURITY_SUPERVISOR
-G = Role.GUARD
-CS = Role.CLEANING_SUPERVISOR
-C = Role.CLEANER
-ES = Role.ENGINEERING_SUPERVISOR
-T = Role.TECHNICIAN
-
-EVERYONE = frozenset(ALL_ROLES)
-PUBLIC = "public"
-EDITORS = frozenset({A, M})
-PRINTERS = frozenset({A, M, SS, CS, ES})
-
-
-@dataclass(frozen=True)
-class Route:
-    method: str
-    args: dict = field(default_factory=dict)  # url_for args; "own"/"other" placeholders
-    allowed: object = EVERYONE
-    #: True when the route shows one site's object: other-site users must get 404.
-    site_scoped: bool = False
-
+from tests.access_common import EDITORS
+from tests.access_common import PRINTERS
+from tests.access_common import PUBLIC
+from tests.access_common import A
+from tests.access_common import M
+from tests.access_common import Route
 
 # endpoint → Route. Values like "point" are replaced by the world's objects below.
 MATRIX = {
@@ -102,6 +85,16 @@ MATRIX = {
 }
 
 
+FEATURE_ROWS = [
+    importlib.import_module(f"{access_rows.__name__}.{info.name}")
+    for info in pkgutil.iter_modules(access_rows.__path__)
+]
+for _module in FEATURE_ROWS:
+    _duplicates = set(MATRIX) & set(_module.ROWS)
+    assert not _duplicates, f"{_module.__name__} repeats rows: {_duplicates}"
+    MATRIX.update(_module.ROWS)
+
+
 @pytest.fixture
 def world(app):
     """Two sites with the same shape; every role works at site A only (admin sees both)."""
@@ -128,6 +121,10 @@ def world(app):
             "user": factories.make_user(Role.GUARD, sites=[site]),
         }
     users = {role: factories.make_user(role, sites=[] if role == A else [own]) for role in Role}
+    for module in FEATURE_ROWS:
+        if hasattr(module, "objects"):
+            for name in ("own", "other"):
+                objects[name].update(module.objects(objects[name]["site"], objects[name]))
     return {"objects": objects, "users": users}
 
 
@@ -195,7 +192,7 @@ def test_ids_too_large_for_the_database_are_404_not_500(app, client, login_as, w
         ]
         if not int_args:
             continue
-        values = {name: huge for name in rule.arguments}
+        values = dict.fromkeys(rule.arguments, huge)
         method = "GET" if "GET" in rule.methods else "POST"
         response = client.open(rule.build(values)[1], method=method, data={})
         assert response.status_code == 404, rule.rule

@@ -43,3 +43,11 @@ PLACE_EDITORS = frozenset({Role.ADMIN, Role.MANAGER})
 LABEL_PRINTERS = PLACE_EDITORS | SUPERVISORS
 #: Who may read the audit log.
 AUDIT_READERS = frozenset({Role.ADMIN, Role.MANAGER})
+#: Who walks patrol rounds and checks in at checkpoints.
+PATROL_WALKERS = frozenset({Role.GUARD, Role.SECURITY_SUPERVISOR})
+#: Who edits patrol routes, schedules and posts, and reads the patrol boards and reports.
+PATROL_MANAGERS = frozenset({Role.SECURITY_SUPERVISOR, Role.MANAGER, Role.ADMIN})
+#: Who sees patrol incidents and turns them into repair requests.
+INCIDENT_READERS = frozenset({Role.DESK, Role.SECURITY_SUPERVISOR, Role.MANAGER, Role.ADMIN})
+#: Who reads the list of repair requests (jobs).
+JOB_READERS = frozenset({Role.DESK, Role.ENGINEERING_SUPERVISOR, Role.MANAGER, Role.ADMIN})

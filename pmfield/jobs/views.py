@@ -1,0 +1,3 @@
+"""Jobs views."""
+
+from pmfield.jobs import bp  # noqa: F401

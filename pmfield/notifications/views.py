@@ -1,0 +1,3 @@
+"""Notifications views."""
+
+from pmfield.notifications import bp  # noqa: F401

@@ -1,0 +1,1 @@
+"""Patrol views, one module per part of the feature."""

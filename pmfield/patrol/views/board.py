@@ -1,0 +1,3 @@
+"""Patrol views: board."""
+
+from pmfield.patrol import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Patrol views: checkin."""
+
+from pmfield.patrol import bp  # noqa: F401

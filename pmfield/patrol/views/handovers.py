@@ -1,0 +1,3 @@
+"""Patrol views: handovers."""
+
+from pmfield.patrol import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Patrol views: incidents."""
+
+from pmfield.patrol import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Patrol views: planning."""
+
+from pmfield.patrol import bp  # noqa: F401

@@ -1,0 +1,3 @@
+"""Photos views."""
+
+from pmfield.photos import bp  # noqa: F401

@@ -1,0 +1,31 @@
+"""Names shared by the access matrix (tests/test_access.py) and tests/access_rows/*."""
+
+from dataclasses import dataclass
+from dataclasses import field
+
+from pmfield.auth.roles import ALL_ROLES
+from pmfield.auth.roles import Role
+
+A = Role.ADMIN
+M = Role.MANAGER
+D = Role.DESK
+SS = Role.SECURITY_SUPERVISOR
+G = Role.GUARD
+CS = Role.CLEANING_SUPERVISOR
+C = Role.CLEANER
+ES = Role.ENGINEERING_SUPERVISOR
+T = Role.TECHNICIAN
+
+EVERYONE = frozenset(ALL_ROLES)
+PUBLIC = "public"
+EDITORS = frozenset({A, M})
+PRINTERS = frozenset({A, M, SS, CS, ES})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    args: dict = field(default_factory=dict)  # url_for args; "own"/"other" placeholders
+    allowed: object = EVERYONE
+    #: True when the route shows one site's object: other-site users must get 404.
+    site_scoped: bool = False

@@ -60,6 +60,7 @@ def _finish_config(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(instance / "secret_key")
     app.config["LABEL_SECRET"] = app.config.get("LABEL_SECRET") or app.config["SECRET_KEY"]
+    app.config["CHAIN_SECRET"] = app.config.get("CHAIN_SECRET") or app.config["SECRET_KEY"]
     db_url = app.config.get("DATABASE_URL") or f"sqlite:///{instance / 'pmfield.db'}"
     if db_url.startswith("postgres://"):
         db_url = "postgresql+psycopg://" + db_url.removeprefix("postgres://")

@@ -12,8 +12,10 @@ def register_commands(app) -> None:
     from pmfield.core.cli import demo
     from pmfield.core.cli import run
     from pmfield.labels.cli import labels
+    from pmfield.patrol.cli import tick
+    from pmfield.patrol.cli import verify_chain
 
-    for command in (users, demo, run, labels):
+    for command in (users, demo, run, labels, tick, verify_chain):
         app.cli.add_command(command)
 
 

@@ -15,9 +15,21 @@ class Config:
     #: Key for label signatures; defaults to SECRET_KEY. Pin it before rotating SECRET_KEY,
     #: or every printed label stops working.
     LABEL_SECRET: str | None = None
+    #: Key of the patrol check-in hash chain; defaults to SECRET_KEY. Pin it before rotating
+    #: SECRET_KEY, or `pmfield verify-chain` reports every old check-in as edited.
+    CHAIN_SECRET: str | None = None
 
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
-    MAX_CONTENT_LENGTH = 16 * 1024 * 1024
+    #: Largest request body (bytes); bigger uploads get a 413 page. Keep it above PHOTO_MAX_BYTES
+    #: so an oversize photo gets the photo's own message, and match the proxy's limit.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+    #: Largest photo file accepted (bytes); phones send about 0.5 MB after downscaling.
+    PHOTO_MAX_BYTES = 15 * 1024 * 1024
+    #: Stored photos are downscaled so their long side is at most this many pixels.
+    PHOTO_MAX_SIDE = 1600
+    #: Larger pictures are refused before decoding (a 48-megapixel phone photo passes).
+    PHOTO_MAX_PIXELS = 50_000_000
 
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -1,6 +1,8 @@
 """What the shell pages show, and what the service worker precaches."""
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -36,6 +38,24 @@ HOME_POINTS = {
 }
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A card a feature adds to the home page of some roles (e.g. the guard's rounds)."""
+
+    roles: frozenset
+    template: str
+    #: context(user, site) -> dict of the values the template needs.
+    context: Callable[[object, object], dict]
+
+
+HOME_PANELS: list[HomePanel] = []
+
+
+def register_home_panel(roles, template: str, context: Callable[[object, object], dict]) -> None:
+    """Let a feature show its card on the home page of `roles` (above the points list)."""
+    HOME_PANELS.append(HomePanel(frozenset(roles), template, context))
+
+
 def home_template(user) -> str:
     """Return the home page template of a user's role."""
     if user.role in HOME_POINTS:
@@ -45,9 +65,13 @@ def home_template(user) -> str:
 
 def home_context(user, site) -> dict:
     """Gather what a user's home page shows for their current site."""
-    context = {"site": site, "overview": None, "points": []}
+    context = {"site": site, "overview": None, "points": [], "panels": []}
     if site is None:
         return context
+    for panel in HOME_PANELS:
+        if user.role in panel.roles:
+            context.update(panel.context(user, site))
+            context["panels"].append(panel.template)
     if user.role in HOME_POINTS:
         kinds, title, empty = HOME_POINTS[user.role_enum]
         context["points"] = places.list_points(user, site, kinds=kinds)
@@ -72,7 +96,7 @@ SHELL_STATIC = (
         f"icons/{name}.svg"
         for name in (
             "home", "scan", "points", "labels", "users", "audit", "menu",
-            "camera", "torch", "offline", "keyboard", "stop",
+            "camera", "torch", "offline", "keyboard", "stop", "jobs", "bell",
         )
     ),
 )

@@ -162,6 +162,9 @@ class PatrolSchedule(db.Model):
     post_id: Mapped[int | None] = mapped_column(ForeignKey("patrol_posts.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Runs starting before this are never generated: a schedule made (or changed) at 15:00
+    #: does not produce an already-missed 02:00 run.
+    effective_from: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     route: Mapped[PatrolRoute] = relationship(back_populates="schedules")
     post = relationship("PatrolPost")
@@ -193,7 +196,7 @@ RUN_STATUS_LABELS = {
 
 
 class PatrolRun(db.Model):
-    """One scheduled walk of a route: open from starts_at to ends_at, late scans until grace_until."""
+    """One scheduled walk of a route: open [starts_at, ends_at), late scans until grace_until."""
 
     __tablename__ = "patrol_runs"
     __table_args__ = (
@@ -287,7 +290,6 @@ class Flag(StrEnum):
     REVOKED_LABEL = "revoked_label"
     REPEAT = "repeat"
     OUT_OF_ORDER = "out_of_order"
-    NOT_ON_ROUTE = "not_on_route"
 
     @property
     def label(self) -> str:
@@ -300,7 +302,6 @@ FLAG_LABELS = {
     Flag.REVOKED_LABEL: _l("Label revoked since the scan"),
     Flag.REPEAT: _l("Same checkpoint scanned again in this round"),
     Flag.OUT_OF_ORDER: _l("Out of the route's order"),
-    Flag.NOT_ON_ROUTE: _l("Not on any round open now"),
 }
 
 
@@ -463,7 +464,7 @@ class Incident(db.Model):
 
 
 class Handover(db.Model):
-    """A shift handover (交接班): written by the outgoing guard, acknowledged by the incoming one."""
+    """A shift handover (交接班): written by the outgoing guard, acknowledged by the incoming."""
 
     __tablename__ = "patrol_handovers"
     __table_args__ = (Index("ix_patrol_handovers_site_written", "site_id", "written_at"),)

@@ -145,6 +145,15 @@ def point_detail(point_id):
     return _render_point(_point_or_404(point_id))
 
 
+#: Features that answer a label scan themselves (patrol check-in, cleaning checklist, job
+#: arrival): handler(user, label) returns a response, or None to let the next one try.
+SCAN_HANDLERS = []
+
+
+def register_scan_handler(handler) -> None:
+    SCAN_HANDLERS.append(handler)
+
+
 @bp.route("/q/<token>")
 @public
 def scan_label(token):
@@ -158,6 +167,10 @@ def scan_label(token):
         return login_manager.unauthorized()
     if not current_user.can_access_site(label.point.site):
         abort(403)
+    for handler in SCAN_HANDLERS:
+        response = handler(current_user, label)
+        if response is not None:
+            return response
     return _render_point(label.point, scanned=True)
 
 

@@ -6,7 +6,8 @@
  *
  * A result that is a URL whose path ends in /q/<TOKEN> (20 base32 characters) opens that label's
  * page on *this* server: labels may have been printed with another host name, only the path
- * matters. Anything else shows a message and scanning goes on.
+ * matters. Anything else shows a message and scanning goes on. For guards (data-checkin-url) a
+ * label is recorded as a check-in at once (static/js/checkin.js) and the result shown here.
  *
  * Messages come from the section's data-msg-* attributes, translated on the server.
  */
@@ -27,6 +28,7 @@
   var controls = document.getElementById("scanner-controls");
   var torchButton = document.getElementById("scanner-torch");
   var stopButton = document.getElementById("scanner-stop");
+  var resultBox = document.getElementById("scan-result");
 
   var detectorPromise = null;
   var stream = null;
@@ -117,15 +119,62 @@
       found = true;
       root.classList.add("is-found");
       say("found", "success");
-      if (navigator.vibrate) navigator.vibrate(80);
       stopCamera();
-      window.location.assign(window.location.origin + root.dataset.labelBase + token);
+      if (root.dataset.checkinUrl && window.pmfieldCheckin) {
+        checkIn(token);
+      } else {
+        if (navigator.vibrate) navigator.vibrate(80);
+        openLabel(token);
+      }
       return true;
     }
     notLabelUntil = Date.now() + NOT_LABEL_MESSAGE_MS;
     root.dataset.lastRejected = String(text).slice(0, 200);
     say("notLabel", "warning");
     return false;
+  }
+
+  function openLabel(token) {
+    window.location.assign(window.location.origin + root.dataset.labelBase + token);
+  }
+
+  /** Guards: record the check-in straight from the scanner, then offer the next scan. */
+  function checkIn(token) {
+    say("recording", "success");
+    window.pmfieldCheckin.send(root.dataset.checkinUrl, token, "scanner").then(function (result) {
+      if (result.reason === "not_patrol") {
+        openLabel(token);  // not a checkpoint: show the point's page as for everyone else
+        return;
+      }
+      if (result.reason === "login") {
+        window.location.reload();
+        return;
+      }
+      view.hidden = true;
+      controls.hidden = true;
+      resultBox.hidden = false;
+      window.pmfieldCheckin.show(resultBox, result);
+      statusBox.textContent = "";
+      statusBox.className = "scanner-status alert";
+      root.dataset.state = "result";
+    }, function () {
+      found = false;
+      root.classList.remove("is-found");
+      showRunning(false);
+      say("checkinOffline", "error");
+    });
+  }
+
+  /** "Scan next" inside a result: restart the camera here instead of reloading the page. */
+  function scanNext(event) {
+    var link = event.target.closest("[data-scan-next]");
+    if (!link) return;
+    event.preventDefault();
+    resultBox.hidden = true;
+    resultBox.innerHTML = "";
+    found = false;
+    root.classList.remove("is-found");
+    startCamera();
   }
 
   function handleCodes(codes) {
@@ -246,6 +295,7 @@
   }
 
   startButton.addEventListener("click", startCamera);
+  if (resultBox) resultBox.addEventListener("click", scanNext);
   stopButton.addEventListener("click", stopCamera);
   torchButton.addEventListener("click", toggleTorch);
   // Never keep the camera on behind the user's back.

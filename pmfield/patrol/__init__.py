@@ -4,8 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
 
-from pmfield.patrol.views import board  # noqa: E402,F401
-from pmfield.patrol.views import checkin  # noqa: E402,F401
-from pmfield.patrol.views import handovers  # noqa: E402,F401
-from pmfield.patrol.views import incidents  # noqa: E402,F401
-from pmfield.patrol.views import planning  # noqa: E402,F401
+# Plain imports: `from pmfield.patrol.views import incidents` would bind the name `incidents`
+# here and hide the services module pmfield.patrol.incidents.
+import pmfield.patrol.views.board  # noqa: E402,F401
+import pmfield.patrol.views.checkin  # noqa: E402,F401
+import pmfield.patrol.views.handovers  # noqa: E402,F401
+import pmfield.patrol.views.incidents  # noqa: E402,F401
+import pmfield.patrol.views.planning  # noqa: E402,F401

@@ -584,4 +584,6 @@ def test_pending_card_lists_the_handovers_to_acknowledge(app, handover, incoming
             "patrol/_handover_pending.html",
             pending_handovers=pending_handovers_for(outgoing, handover.site),
         )
-        assert "/patrol/handovers/" not in empty
+        assert "Handovers to acknowledge" not in empty
+        assert f"/patrol/handovers/{handover.id}" not in empty
+        assert "/patrol/handovers/new" in empty  # writing one is always offered

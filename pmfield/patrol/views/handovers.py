@@ -11,11 +11,9 @@ from flask_login import current_user
 
 from pmfield.auth.roles import PATROL_MANAGERS
 from pmfield.auth.roles import PATROL_WALKERS
+from pmfield.core.services import register_home_panel
 from pmfield.errors import DomainError
 from pmfield.patrol import bp
-
-# `from pmfield.patrol.views import handovers` in the package binds pmfield.patrol.handovers
-# to this views module once it is loaded; this import runs before that, so it gets the services.
 from pmfield.patrol import handovers as services
 from pmfield.web.context import current_site
 from pmfield.web.htmx import redirect_to
@@ -180,3 +178,10 @@ def acknowledge_handover(handover_id):
         return _render_handover(handover, error=error.message, status=422)
     flash(_("Handover acknowledged."), "success")
     return redirect_to("patrol.handover_detail", handover_id=handover.id)
+
+
+def _home_handovers(user, site) -> dict:
+    return {"pending_handovers": services.pending_handovers_for(user, site)}
+
+
+register_home_panel(PATROL_WALKERS, "patrol/_handover_pending.html", _home_handovers)

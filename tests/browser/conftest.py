@@ -127,7 +127,10 @@ def live_server(tmp_path_factory):
     with app.app_context():
         db.create_all()
         site = factories.make_site(code="HQ", name_en="Head office", name_zh="总部")
-        point = factories.make_point(site, code=POINT_CODE, name_en="Main gate", name_zh="正门")
+        # Equipment, not a patrol checkpoint: scanning it opens its page, even for a guard.
+        point = factories.make_point(
+            site, code=POINT_CODE, kind="hydrant", name_en="Main gate hydrant", name_zh="正门消火栓"
+        )
         factories.make_user(sites=[site], username=GUARD_USERNAME, display_name="Gina Guard")
         token = label_token(point.current_label)
         db.session.remove()

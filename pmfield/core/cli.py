@@ -1,5 +1,8 @@
 """`pmfield run` and `pmfield demo`."""
 
+import threading
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -25,8 +28,13 @@ def demo():
 @click.option("--threads", default=8, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Werkzeug's reloader and debugger (development only).")
 @click.option("--no-demo", is_flag=True, help="Do not seed the demo campus into an empty database.")
+@click.option(
+    "--no-tick",
+    is_flag=True,
+    help="Do not run `pmfield tick` every minute in the background (use cron or a timer).",
+)
 @with_appcontext
-def run(host, port, threads, debug, no_demo):
+def run(host, port, threads, debug, no_demo, no_tick):
     """Apply migrations, seed the demo when empty, and serve the app."""
     from flask_migrate import upgrade
 
@@ -46,6 +54,9 @@ def run(host, port, threads, debug, no_demo):
         click.echo(f"  Demo logins (password {DEMO_PASSWORD}):")
         for username, role in DEMO_USERS:
             click.echo(f"    {username:12} {role}")
+    if not no_tick:
+        start_ticker(app)
+        click.echo("  Patrol tick runs every minute in the background (--no-tick to turn off).")
     click.echo("  Press Ctrl+C to stop.\n")
     if debug:
         app.run(host=host, port=port, debug=True)
@@ -59,3 +70,29 @@ def database_has_demo() -> bool:
     from pmfield.auth.services import demo_users_exist
 
     return demo_users_exist()
+
+
+#: Seconds between two background ticks of `pmfield run`.
+TICK_INTERVAL = 60
+
+
+def start_ticker(app, interval: float = TICK_INTERVAL) -> threading.Thread:
+    """Run the patrol tick every `interval` seconds in a daemon thread of this process.
+
+    The embedded server is one process, so nobody has to set up cron for missed checkpoints to
+    be found. Tick is idempotent, so a cron job running as well does no harm.
+    """
+    from pmfield.patrol.tick import tick
+
+    def loop():
+        while True:
+            try:
+                with app.app_context():
+                    tick()
+            except Exception:  # noqa: BLE001 - keep ticking; the next minute may succeed
+                app.logger.exception("background patrol tick failed")
+            time.sleep(interval)
+
+    thread = threading.Thread(target=loop, name="pmfield-tick", daemon=True)
+    thread.start()
+    return thread

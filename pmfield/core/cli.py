@@ -1,7 +1,6 @@
 """`pmfield run` and `pmfield demo`."""
 
 import threading
-import time
 
 import click
 from flask import current_app
@@ -76,23 +75,25 @@ def database_has_demo() -> bool:
 TICK_INTERVAL = 60
 
 
-def start_ticker(app, interval: float = TICK_INTERVAL) -> threading.Thread:
+def start_ticker(app, interval: float = TICK_INTERVAL) -> threading.Event:
     """Run the patrol tick every `interval` seconds in a daemon thread of this process.
 
     The embedded server is one process, so nobody has to set up cron for missed checkpoints to
-    be found. Tick is idempotent, so a cron job running as well does no harm.
+    be found. Tick is idempotent, so a cron job running as well does no harm. Setting the
+    returned event stops the thread.
     """
     from pmfield.patrol.tick import tick
 
+    stop = threading.Event()
+
     def loop():
-        while True:
+        while not stop.is_set():
             try:
                 with app.app_context():
                     tick()
             except Exception:  # noqa: BLE001 - keep ticking; the next minute may succeed
                 app.logger.exception("background patrol tick failed")
-            time.sleep(interval)
+            stop.wait(interval)
 
-    thread = threading.Thread(target=loop, name="pmfield-tick", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=loop, name="pmfield-tick", daemon=True).start()
+    return stop

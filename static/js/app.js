@@ -115,6 +115,16 @@
       // Toasts swapped in by htmx (out-of-band) arm themselves too.
       new MutationObserver(function () { armToasts(box); }).observe(box, { childList: true });
     }
+    // An htmx request refused by the server (403, 404, 413, 500…) swaps nothing: show the
+    // server's error toast (errors/_toast.html) so the user learns why nothing happened.
+    document.body.addEventListener("htmx:responseError", function (event) {
+      var xhr = event.detail && event.detail.xhr;
+      if (!xhr || !box) return;
+      var holder = document.createElement("div");
+      holder.innerHTML = xhr.responseText || "";
+      var toast = holder.querySelector(".toast");
+      if (toast) box.appendChild(toast);
+    });
     // Server-side: flask_htmx make_response(trigger={"toast": "Saved"}) or {"toast": {...}}.
     document.body.addEventListener("toast", function (event) {
       var detail = event.detail || {};

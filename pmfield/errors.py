@@ -44,7 +44,8 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(413)
     def too_large(_error):
-        return _render(413, _("Too large"), _("The upload is larger than the server accepts."))
+        mb = round((app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024))
+        return _render(413, _("Too large"), _("The upload is too large (max %(mb)s MB).", mb=mb))
 
     @app.errorhandler(429)
     def too_many(error):

@@ -29,3 +29,6 @@ class Route:
     allowed: object = EVERYONE
     #: True when the route shows one site's object: other-site users must get 404.
     site_scoped: bool = False
+    #: True when the route serves only the owner of its object (e.g. a notification): the
+    #: world's object belongs to somebody else, so allowed roles must get 404, never 403.
+    owner_only: bool = False

@@ -6,6 +6,7 @@ from flask import session
 from flask_babel import get_locale
 from flask_login import current_user
 
+from pmfield.notifications import services as notifications
 from pmfield.places.services import list_sites_for
 from pmfield.web.nav import nav_for
 
@@ -34,4 +35,7 @@ def register_template_context(app) -> None:
             "theme": session.get("theme", "auto"),
             "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
             "app_version": current_app.config["APP_VERSION"],
+            "unread_notifications": (
+                notifications.unread_count(current_user) if current_user.is_authenticated else 0
+            ),
         }

@@ -10,6 +10,8 @@ from pmfield.auth.roles import LABEL_PRINTERS
 from pmfield.auth.roles import Role
 
 FIELD_ROLES = frozenset({Role.GUARD, Role.CLEANER, Role.TECHNICIAN})
+#: The repair-request list is daily work for the desk and the engineering supervisor.
+JOB_NAV_ROLES = frozenset({Role.DESK, Role.ENGINEERING_SUPERVISOR})
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ NAV = (
     NavItem("core.scan", _l("Scan"), "scan", ALL_ROLES - {Role.ADMIN}),
     NavItem("places.list_points", _l("Points"), "points", ALL_ROLES),
     NavItem("labels.choose", _l("Labels"), "labels", LABEL_PRINTERS - {Role.ADMIN}),
+    NavItem("jobs.list_jobs", _l("Repairs"), "jobs", JOB_NAV_ROLES),
     NavItem("admin.list_users", _l("Users"), "users", frozenset({Role.ADMIN})),
     NavItem("audit.list_entries", _l("Audit"), "audit", AUDIT_READERS),
     NavItem("core.menu", _l("Menu"), "menu", ALL_ROLES),

@@ -105,7 +105,8 @@ def test_label_secret_change_invalidates_tokens(app, point, token):
 
 
 def test_scan_valid_label_signed_in_shows_the_point(client, login_as, site, point, token):
-    login_as(factories.make_user(Role.GUARD, sites=[site]))
+    # Guards get the patrol check-in page for a checkpoint instead (tests/patrol).
+    login_as(factories.make_user(Role.TECHNICIAN, sites=[site]))
     response = client.get(f"/q/{token}")
     assert response.status_code == 200
     html = response.get_data(as_text=True)

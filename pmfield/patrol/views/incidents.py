@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from pmfield.auth.roles import INCIDENT_READERS
 from pmfield.auth.roles import PATROL_WALKERS
+from pmfield.core.services import register_home_panel
 from pmfield.errors import DomainError
 from pmfield.patrol import bp
 from pmfield.patrol import incidents
@@ -125,3 +126,11 @@ def make_repair_request(incident_id):
     except DomainError as error:
         return _detail(incident, errors={"job": error.message}, status=422)
     return redirect_to("patrol.incident_detail", incident_id=incident.id)
+
+
+def _home_incidents(user, site) -> dict:
+    items, total = incidents.list_incidents(site, show="open")
+    return {"open_incidents": items[:5], "open_incident_count": total}
+
+
+register_home_panel(INCIDENT_READERS, "patrol/_home_incidents.html", _home_incidents)

@@ -190,4 +190,7 @@ def seed_demo() -> bool:
             username, DEMO_PASSWORD, role, display_name=DEMO_NAMES[username],
             sites=[] if role == Role.ADMIN else [site], is_demo=True,
         )
+    from pmfield.patrol.demo import seed_patrol  # patrol's demo data: post, routes, schedules
+
+    seed_patrol(site, db.session.scalars(select(User).where(User.is_demo.is_(True))).all())
     return True

@@ -96,7 +96,7 @@ SHELL_STATIC = (
         f"icons/{name}.svg"
         for name in (
             "home", "scan", "points", "labels", "users", "audit", "menu",
-            "camera", "torch", "offline", "keyboard", "stop", "jobs", "bell",
+            "camera", "torch", "offline", "keyboard", "stop", "jobs", "bell", "patrol",
         )
     ),
 )

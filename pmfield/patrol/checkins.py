@@ -109,6 +109,11 @@ def _on_a_route(point) -> bool:
     )
 
 
+def is_patrol_point(point) -> bool:
+    """True for checkpoints, and for any other point that is on an active route."""
+    return point.kind == PointKind.CHECKPOINT or _on_a_route(point)
+
+
 def _check_allowed(user, point) -> None:
     if user.role not in PATROL_WALKERS:
         raise CheckInRefused(_("Only guards can check in at patrol checkpoints."), "role")
@@ -116,7 +121,7 @@ def _check_allowed(user, point) -> None:
         raise CheckInRefused(
             _("This label belongs to another site. Nothing was recorded."), "site"
         )
-    if point.kind != PointKind.CHECKPOINT and not _on_a_route(point):
+    if not is_patrol_point(point):
         raise CheckInRefused(_("This label is not a patrol checkpoint."), "not_patrol")
 
 
@@ -295,6 +300,11 @@ def record_check_in(
         received_at=received_at, scanned_at=scanned_at, matches=matches, repeats=repeats,
     )
     seq, prev_hash = chain.next_link(point.site_id)
+    # The head is locked now: a retry that raced the first request sees its committed row.
+    replay = _replay(user, client_id)
+    if replay is not None:
+        db.session.rollback()
+        return _replay(user, client_id)
     values = {
         "site_id": point.site_id,
         "seq": seq,
@@ -328,6 +338,11 @@ def record_check_in(
 def _claim(match: Match, check_in: CheckIn) -> bool:
     """Mark the run's checkpoint scanned, unless a concurrent scan got there first."""
     status = RunPointStatus.LATE if match.late else RunPointStatus.DONE
+    # Lock the run before its checkpoint, in the order tick takes them: a scan completing a
+    # run while tick closes it must wait, not deadlock (PostgreSQL; SQLite has one writer).
+    db.session.execute(
+        select(PatrolRun.id).where(PatrolRun.id == match.run.id).with_for_update()
+    )
     claimed = db.session.execute(
         update(RunPoint)
         .where(

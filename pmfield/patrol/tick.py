@@ -46,12 +46,12 @@ class TickReport:
 
 def _close_run(run_id: int, now: datetime) -> TickReport:
     report = TickReport()
-    statuses = list(db.session.scalars(select(RunPoint.status).where(RunPoint.run_id == run_id)))
-    result = score(statuses)
+    # Claim the run first (compare-and-set on "pending"), then score it from its checkpoints as
+    # they are once the run is locked: a scan synced a moment earlier is part of the score.
     closed = db.session.execute(
         update(PatrolRun)
         .where(PatrolRun.id == run_id, PatrolRun.status == RunStatus.PENDING)
-        .values(status=result, evaluated_at=now)
+        .values(status=RunStatus.MISSED, evaluated_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not closed:  # another tick, or the last scan, closed it first
@@ -64,6 +64,13 @@ def _close_run(run_id: int, now: datetime) -> TickReport:
         .values(status=RunPointStatus.MISSED)
         .execution_options(synchronize_session=False)
     ).rowcount
+    statuses = list(db.session.scalars(select(RunPoint.status).where(RunPoint.run_id == run_id)))
+    db.session.execute(
+        update(PatrolRun)
+        .where(PatrolRun.id == run_id)
+        .values(status=score(statuses))
+        .execution_options(synchronize_session=False)
+    )
     if report.checkpoints_missed:
         report.notifications = _notify_missed(db.session.get(PatrolRun, run_id), report)
     db.session.commit()

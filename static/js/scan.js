@@ -7,7 +7,9 @@
  * A result that is a URL whose path ends in /q/<TOKEN> (20 base32 characters) opens that label's
  * page on *this* server: labels may have been printed with another host name, only the path
  * matters. Anything else shows a message and scanning goes on. For guards (data-checkin-url) a
- * label is recorded as a check-in at once (static/js/checkin.js) and the result shown here.
+ * label is recorded as a check-in at once (static/js/checkin.js) and the result shown here. In
+ * pick mode (data-pick-form="<form id>") the token is put into that form's "token" input and
+ * the form submitted (templates/patrol/route_scan.html adds a route's checkpoints this way).
  *
  * Messages come from the section's data-msg-* attributes, translated on the server.
  */
@@ -120,7 +122,9 @@
       root.classList.add("is-found");
       say("found", "success");
       stopCamera();
-      if (root.dataset.checkinUrl && window.pmfieldCheckin) {
+      if (root.dataset.pickForm) {
+        pick(token);
+      } else if (root.dataset.checkinUrl && window.pmfieldCheckin) {
         checkIn(token);
       } else {
         if (navigator.vibrate) navigator.vibrate(80);
@@ -136,6 +140,19 @@
 
   function openLabel(token) {
     window.location.assign(window.location.origin + root.dataset.labelBase + token);
+  }
+
+  /** Pick mode (data-pick-form, e.g. adding a route's checkpoints): post the token with that
+   *  form instead of opening the label; the server answers with the next page. */
+  function pick(token) {
+    var form = document.getElementById(root.dataset.pickForm);
+    if (!form || !form.elements.token) {
+      openLabel(token);
+      return;
+    }
+    if (navigator.vibrate) navigator.vibrate(80);
+    form.elements.token.value = token;
+    form.submit();
   }
 
   /** Guards: record the check-in straight from the scanner, then offer the next scan. */

@@ -56,7 +56,7 @@ def _refused(message: str, reason: str):
 
 def _scan_handler(user, label):
     """A guard opening a checkpoint's label with the camera app: record it from the page."""
-    if user.role not in PATROL_WALKERS or label.point.kind != "checkpoint":
+    if user.role not in PATROL_WALKERS or not checkins.is_patrol_point(label.point):
         return None
     return render_template("patrol/checkin_link.html", point=label.point, token=label_token(label))
 

@@ -18,6 +18,8 @@ from flask_babel import gettext as _
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pmfield.auth.roles import PATROL_WALKERS
 from pmfield.errors import DomainError
@@ -133,9 +135,9 @@ def _open_run_points(point, moment: datetime) -> list[tuple[PatrolRun, RunPoint]
         .where(
             PatrolRun.site_id == point.site_id,
             RunPoint.point_id == point.id,
-            PatrolRun.starts_at <= moment,
-            PatrolRun.grace_until > moment,
+            *PatrolRun.open_at(moment),
         )
+        .options(joinedload(PatrolRun.route))
         .order_by(PatrolRun.starts_at, PatrolRun.id)
     ).all()
     return [(run, run_point) for run, run_point in rows]
@@ -170,18 +172,34 @@ def _out_of_order(match: Match) -> bool:
     )
 
 
-def _walk_minimum(previous_point_id: int, point_id: int, routes: list[PatrolRoute]) -> int | None:
-    """The minimum walking time between two checkpoints: per pair, else per route."""
+def _walk_minimum(previous_point_id: int, point_id: int) -> int | None:
+    """The minimum walking time between two checkpoints on the active routes holding both:
+    the pair's own (kept on the later of two adjacent checkpoints), else the route's."""
+    rows = db.session.execute(
+        select(
+            RouteCheckpoint.route_id,
+            RouteCheckpoint.point_id,
+            RouteCheckpoint.position,
+            RouteCheckpoint.min_walk_seconds,
+            PatrolRoute.min_walk_seconds,
+        )
+        .join(PatrolRoute)
+        .where(
+            RouteCheckpoint.point_id.in_((previous_point_id, point_id)),
+            PatrolRoute.active.is_(True),
+        )
+    ).all()
+    routes: dict[int, tuple[int | None, dict]] = {}
+    for route_id, stop_id, position, pair_minimum, route_minimum in rows:
+        routes.setdefault(route_id, (route_minimum, {}))[1][stop_id] = (position, pair_minimum)
     best = None
-    for route in routes:
-        by_point = {rc.point_id: rc for rc in route.checkpoints}
-        if previous_point_id not in by_point or point_id not in by_point:
+    for route_minimum, stops in routes.values():
+        if previous_point_id not in stops or point_id not in stops:
             continue
-        here, there = by_point[point_id], by_point[previous_point_id]
-        minimum = route.min_walk_seconds
-        if abs(here.position - there.position) == 1:
-            later = here if here.position > there.position else there
-            minimum = later.min_walk_seconds or minimum
+        (here, here_minimum), (there, there_minimum) = stops[point_id], stops[previous_point_id]
+        minimum = route_minimum
+        if abs(here - there) == 1:
+            minimum = (here_minimum if here > there else there_minimum) or minimum
         if minimum and (best is None or minimum > best):
             best = minimum
     return best
@@ -201,14 +219,7 @@ def _too_fast(user, point, moment: datetime) -> dict | None:
     ).first()
     if previous is None or previous.point_id == point.id:
         return None
-    routes = list(
-        db.session.scalars(
-            select(PatrolRoute)
-            .join(RouteCheckpoint)
-            .where(RouteCheckpoint.point_id == point.id, PatrolRoute.active.is_(True))
-        )
-    )
-    minimum = _walk_minimum(previous.point_id, point.id, routes)
+    minimum = _walk_minimum(previous.point_id, point.id)
     seconds = (moment - previous.scanned_at).total_seconds()
     if minimum is None or seconds >= minimum:
         return None
@@ -331,8 +342,19 @@ def record_check_in(
     matches = [m for m in matches if _claim(m, check_in)]
     for match in matches:
         _rescore(match.run)
-    db.session.commit()
+    _commit_keeping_loaded()
     return CheckInResult(check_in, matches)
+
+
+def _commit_keeping_loaded() -> None:
+    """Commit without expiring what was loaded: the confirmation is rendered from these rows
+    (as just written), so reloading each of them would only cost queries on the hot path."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def _claim(match: Match, check_in: CheckIn) -> bool:
@@ -353,15 +375,15 @@ def _claim(match: Match, check_in: CheckIn) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if claimed:
-        db.session.refresh(match.run_point)
+        set_committed_value(match.run_point, "status", status)
+        set_committed_value(match.run_point, "check_in_id", check_in.id)
     return bool(claimed)
 
 
 def _rescore(run: PatrolRun) -> None:
     """Complete a run as soon as its last checkpoint is scanned; re-score an evaluated run
     when a late-arriving (offline) scan fills one of its missed checkpoints."""
-    db.session.refresh(run, ["points"])
-    statuses = [rp.status for rp in run.points]
+    statuses = list(db.session.scalars(select(RunPoint.status).where(RunPoint.run_id == run.id)))
     if RunPointStatus.PENDING in statuses and run.status == RunStatus.PENDING:
         return
     new = score(statuses)

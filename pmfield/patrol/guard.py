@@ -5,7 +5,9 @@ from datetime import datetime
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from pmfield.extensions import db
 from pmfield.patrol.models import PatrolRun
@@ -91,7 +93,7 @@ def rounds_for(user, site, now: datetime | None = None) -> dict:
     everyone = user.role != "guard"
     current = _runs(
         site,
-        [PatrolRun.starts_at <= now, PatrolRun.grace_until > now],
+        PatrolRun.open_at(now),
     )
     upcoming = _runs(
         site,
@@ -107,5 +109,13 @@ def rounds_for(user, site, now: datetime | None = None) -> dict:
 
 
 def progress_of(run: PatrolRun, now: datetime | None = None) -> RunProgress:
-    db.session.refresh(run, ["points"])
+    """The run's progress as the database has it now (its points and their points in one go)."""
+    points = db.session.scalars(
+        select(RunPoint)
+        .where(RunPoint.run_id == run.id)
+        .options(joinedload(RunPoint.point))
+        .order_by(RunPoint.position)
+        .execution_options(populate_existing=True)
+    ).all()
+    set_committed_value(run, "points", list(points))
     return RunProgress(run, now or utcnow())

@@ -6,6 +6,7 @@ All times are stored in UTC; schedules are written in the site's local time and 
 
 from datetime import datetime
 from datetime import time
+from datetime import timedelta
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -195,8 +196,16 @@ RUN_STATUS_LABELS = {
 }
 
 
+#: How long a run may stay open, and its grace after that, in minutes (planning enforces both).
+RUN_MINUTES_MAX = 720
+GRACE_MINUTES_MAX = 240
+
+
 class PatrolRun(db.Model):
     """One scheduled walk of a route: open [starts_at, ends_at), late scans until grace_until."""
+
+    #: No run lasts longer than this from start to the end of its grace period.
+    LONGEST = timedelta(minutes=RUN_MINUTES_MAX + GRACE_MINUTES_MAX)
 
     __tablename__ = "patrol_runs"
     __table_args__ = (
@@ -235,6 +244,16 @@ class PatrolRun(db.Model):
         if now < self.grace_until:
             return "grace"
         return "closed"
+
+    @classmethod
+    def open_at(cls, moment: datetime) -> tuple:
+        """WHERE clauses for the runs that accept a scan at `moment`. The lower bound on
+        starts_at keeps the index range to recent runs instead of the site's whole history."""
+        return (
+            cls.starts_at > moment - cls.LONGEST,
+            cls.starts_at <= moment,
+            cls.grace_until > moment,
+        )
 
     def accepts(self, moment: datetime) -> bool:
         """True when a scan at `moment` counts for this run (window or grace; half-open)."""

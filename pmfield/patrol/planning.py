@@ -25,6 +25,8 @@ from pmfield.errors import DomainError
 from pmfield.extensions import db
 from pmfield.extensions import is_valid_id
 from pmfield.patrol import schedules
+from pmfield.patrol.models import GRACE_MINUTES_MAX
+from pmfield.patrol.models import RUN_MINUTES_MAX
 from pmfield.patrol.models import PatrolPost
 from pmfield.patrol.models import PatrolRoute
 from pmfield.patrol.models import PatrolSchedule
@@ -41,8 +43,7 @@ NAME_MAX = 120
 #: Longest minimum walking time, in seconds (a longer walk is a different route).
 WALK_MAX_SECONDS = 3600
 #: How long a run may stay open, and its grace after that, in minutes.
-RUN_MINUTES_MIN, RUN_MINUTES_MAX = 1, 720
-GRACE_MINUTES_MIN, GRACE_MINUTES_MAX = 0, 240
+RUN_MINUTES_MIN, GRACE_MINUTES_MIN = 1, 0
 #: The step of an interval schedule, in minutes.
 INTERVAL_MIN, INTERVAL_MAX = 5, 720
 #: Most fixed times in one night (the stored text must fit its column).

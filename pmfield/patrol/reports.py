@@ -211,12 +211,20 @@ class DaySummary:
     missed_checkpoints: int = 0
 
 
-def _run_options():
+def _run_options(*, summary_only: bool = False):
+    """Eager loads for runs as lists show them. `summary_only` loads of each scan just what the
+    board, the report and the export read (who, when, flags): a day has thousands of scans."""
     points = selectinload(PatrolRun.points)
+    scans = points.selectinload(RunPoint.check_in)
+    if summary_only:
+        scans = scans.load_only(
+            CheckIn.id, CheckIn.seq, CheckIn.point_id, CheckIn.user_id, CheckIn.scanned_at,
+            CheckIn.flags,
+        )
     return (
         selectinload(PatrolRun.route),
         points.selectinload(RunPoint.point),
-        points.selectinload(RunPoint.check_in).selectinload(CheckIn.user),
+        scans.selectinload(CheckIn.user),
     )
 
 
@@ -231,7 +239,7 @@ def list_day_runs(site: Site, day: date) -> list[PatrolRun]:
                 PatrolRun.starts_at >= start,
                 PatrolRun.starts_at < end,
             )
-            .options(*_run_options())
+            .options(*_run_options(summary_only=True))
             .order_by(PatrolRun.starts_at, PatrolRun.id)
         )
     )

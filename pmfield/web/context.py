@@ -5,6 +5,7 @@ from flask import g
 from flask import session
 from flask_babel import get_locale
 from flask_login import current_user
+from werkzeug.local import LocalProxy
 
 from pmfield.notifications import services as notifications
 from pmfield.places.services import list_sites_for
@@ -35,7 +36,14 @@ def register_template_context(app) -> None:
             "theme": session.get("theme", "auto"),
             "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]),
             "app_version": current_app.config["APP_VERSION"],
-            "unread_notifications": (
-                notifications.unread_count(current_user) if current_user.is_authenticated else 0
-            ),
+            # Counted only when a template shows it: fragments (a check-in's result) skip it.
+            "unread_notifications": LocalProxy(_unread_notifications),
         }
+
+
+def _unread_notifications() -> int:
+    if "unread_notifications" not in g:
+        g.unread_notifications = (
+            notifications.unread_count(current_user) if current_user.is_authenticated else 0
+        )
+    return g.unread_notifications

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pmfield.auth.roles import Role
 from pmfield.extensions import db
 from pmfield.patrol import checkins
+from pmfield.patrol import planning
 from pmfield.patrol import tick
 from pmfield.patrol.checkins import CheckInRefused
 from pmfield.patrol.checkins import record_check_in
@@ -201,6 +202,25 @@ def test_a_scan_outside_any_run_is_recorded_without_a_match(site, guard, route, 
     assert result.matches == []
     assert result.check_in.flags == ""
     assert result.check_in.seq == 1
+
+
+def test_the_longest_run_the_form_allows_still_takes_scans_at_the_end_of_its_grace(
+    site, guard, route
+):
+    """The open-run lookup only reads runs started within PatrolRun.LONGEST: a run of the
+    longest allowed window and grace must still take a scan just before its grace ends."""
+    make_schedule(
+        route, times="18:00", run_minutes=planning.RUN_MINUTES_MAX,
+        grace_minutes=planning.GRACE_MINUTES_MAX,
+    )
+    start = local(site, 2026, 11, 20, 18, 0)
+    plan(site, start)
+    run = run_at(route, start)
+    assert run.grace_until - run.starts_at == PatrolRun.LONGEST
+    first = points_of(route)[0]
+    result = scan(guard, first, run.grace_until - US)
+    assert [m.run.id for m in result.matches] == [run.id]
+    assert point_status(run, first) == "late"
 
 
 def test_the_last_checkpoint_completes_the_run_at_once(site, guard, route, night):

@@ -139,6 +139,7 @@ def _register_blueprints(app: Flask) -> None:
     from pmfield import admin
     from pmfield import audit
     from pmfield import auth
+    from pmfield import checklists
     from pmfield import core
     from pmfield import jobs
     from pmfield import labels
@@ -156,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
         audit.bp,
         admin.bp,
         patrol.bp,
+        checklists.bp,
         photos.bp,
         jobs.bp,
         notifications.bp,

@@ -192,5 +192,9 @@ def seed_demo() -> bool:
         )
     from pmfield.patrol.demo import seed_patrol  # patrol's demo data: post, routes, schedules
 
-    seed_patrol(site, db.session.scalars(select(User).where(User.is_demo.is_(True))).all())
+    demo_users = db.session.scalars(select(User).where(User.is_demo.is_(True))).all()
+    seed_patrol(site, demo_users)
+    from pmfield.checklists.demo import seed_cleaning  # cleaning's: checklists, plans, timetable
+
+    seed_cleaning(site, demo_users)
     return True

@@ -24,3 +24,12 @@ from pmfield.patrol.models import PatrolSettings  # noqa: F401
 from pmfield.patrol.models import RouteCheckpoint  # noqa: F401
 from pmfield.patrol.models import RunPoint  # noqa: F401
 from pmfield.photos.models import Photo  # noqa: F401
+from pmfield.checklists.models import BlackoutWindow  # noqa: F401
+from pmfield.checklists.models import ChecklistSubmission  # noqa: F401
+from pmfield.checklists.models import ChecklistTemplate  # noqa: F401
+from pmfield.checklists.models import CleaningPlan  # noqa: F401
+from pmfield.checklists.models import CleaningTask  # noqa: F401
+from pmfield.checklists.models import CleaningTeam  # noqa: F401
+from pmfield.checklists.models import ItemResult  # noqa: F401
+from pmfield.checklists.models import TemplateItem  # noqa: F401
+from pmfield.checklists.models import Term  # noqa: F401

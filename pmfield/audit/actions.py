@@ -43,6 +43,18 @@ ACTION_LABELS = {
     "patrol_post.activate": _l("Guard post back in use"),
     "patrol_post.deactivate": _l("Guard post taken out of use"),
     "patrol_settings.update": _l("Patrol settings changed"),
+    "checklist_template.create": _l("Cleaning checklist created"),
+    "checklist_template.add_item": _l("Item added to a cleaning checklist"),
+    "checklist_template.update_item": _l("Item of a cleaning checklist changed"),
+    "checklist_template.retire_item": _l("Item taken off a cleaning checklist"),
+    "cleaning_plan.create": _l("Cleaning plan created"),
+    "cleaning_plan.update": _l("Cleaning plan changed"),
+    "cleaning_plan.activate": _l("Cleaning plan back in use"),
+    "cleaning_plan.deactivate": _l("Cleaning plan taken out of use"),
+    "cleaning_team.create": _l("Cleaning team created"),
+    "cleaning_blackout.create": _l("No-cleaning time added"),
+    "cleaning_blackout.remove": _l("No-cleaning time removed"),
+    "cleaning_term.create": _l("Term added"),
 }
 
 

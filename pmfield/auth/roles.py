@@ -51,3 +51,10 @@ PATROL_MANAGERS = frozenset({Role.SECURITY_SUPERVISOR, Role.MANAGER, Role.ADMIN}
 INCIDENT_READERS = frozenset({Role.DESK, Role.SECURITY_SUPERVISOR, Role.MANAGER, Role.ADMIN})
 #: Who reads the list of repair requests (jobs).
 JOB_READERS = frozenset({Role.DESK, Role.ENGINEERING_SUPERVISOR, Role.MANAGER, Role.ADMIN})
+#: Who spot-checks cleaned areas and orders corrections by a deadline.
+CLEANING_INSPECTORS = frozenset({Role.CLEANING_SUPERVISOR, Role.MANAGER})
+#: Who fills in cleaning checklists at the areas: cleaners their shift's, inspectors their
+#: spot checks.
+CLEANING_WORKERS = frozenset({Role.CLEANER}) | CLEANING_INSPECTORS
+#: Who edits cleaning templates, plans, teams, the timetable and terms, and reads the boards.
+CLEANING_MANAGERS = frozenset({Role.CLEANING_SUPERVISOR, Role.MANAGER, Role.ADMIN})

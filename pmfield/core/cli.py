@@ -82,6 +82,7 @@ def start_ticker(app, interval: float = TICK_INTERVAL) -> threading.Event:
     be found. Tick is idempotent, so a cron job running as well does no harm. Setting the
     returned event stops the thread.
     """
+    from pmfield.checklists.services import tick as cleaning_tick
     from pmfield.patrol.tick import tick
 
     stop = threading.Event()
@@ -91,6 +92,7 @@ def start_ticker(app, interval: float = TICK_INTERVAL) -> threading.Event:
             try:
                 with app.app_context():
                     tick()
+                    cleaning_tick()
             except Exception:  # noqa: BLE001 - keep ticking; the next minute may succeed
                 app.logger.exception("background patrol tick failed")
             stop.wait(interval)

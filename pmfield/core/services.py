@@ -97,6 +97,7 @@ SHELL_STATIC = (
         for name in (
             "home", "scan", "points", "labels", "users", "audit", "menu",
             "camera", "torch", "offline", "keyboard", "stop", "jobs", "bell", "patrol",
+            "cleaning",
         )
     ),
 )

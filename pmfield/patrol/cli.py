@@ -5,6 +5,7 @@ import sys
 import click
 from sqlalchemy import select
 
+from pmfield.checklists import services as cleaning
 from pmfield.extensions import db
 from pmfield.patrol import chain
 from pmfield.patrol import tick as ticking
@@ -13,15 +14,17 @@ from pmfield.places.models import Site
 
 @click.command("tick")
 def tick():
-    """Create upcoming patrol runs and close ended ones (missed checkpoints, notifications).
+    """Create upcoming patrol runs and close ended ones (missed checkpoints, notifications);
+    create the coming cleaning tasks.
 
     Safe to run every minute, twice, or from two machines at once.
     """
     report = ticking.tick()
+    tasks = cleaning.tick()
     click.echo(
         f"runs created: {report.runs_created}, runs closed: {report.runs_closed}, "
         f"checkpoints missed: {report.checkpoints_missed}, "
-        f"notifications: {report.notifications}"
+        f"notifications: {report.notifications}, cleaning tasks created: {tasks}"
     )
 
 

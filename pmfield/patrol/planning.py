@@ -526,7 +526,7 @@ def get_schedule_for_user(user, schedule_id) -> PatrolSchedule | None:
     return _on_user_sites(user, PatrolSchedule, schedule_id, lambda s: s.route.site)
 
 
-def _weekdays(value) -> str:
+def normalize_weekdays(value) -> str:
     """Normalise "135", ["1", "3"] or [1, 3] into sorted ISO weekday digits."""
     if value is None:
         value = ""
@@ -699,7 +699,7 @@ def _check_schedule(
         values["interval_minutes"] = interval_minutes
         values["window_start"] = window_start.replace(second=0, microsecond=0)
         values["window_end"] = window_end.replace(second=0, microsecond=0)
-    values["weekdays"] = _weekdays(weekdays)
+    values["weekdays"] = normalize_weekdays(weekdays)
     if post is not None:
         if post.site_id != route.site_id:
             raise DomainError(_("Choose a post of this site."), "post")

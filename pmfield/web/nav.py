@@ -28,7 +28,11 @@ NAV = (
     NavItem("patrol.board", _l("Patrol"), "patrol", frozenset({Role.SECURITY_SUPERVISOR})),
     # The security supervisor's fifth slot goes to the patrol board; points stay reachable
     # from the home page and the scanner's code search.
-    NavItem("places.list_points", _l("Points"), "points", ALL_ROLES - {Role.SECURITY_SUPERVISOR}),
+    NavItem("checklists.board", _l("Cleaning"), "cleaning",
+            frozenset({Role.CLEANING_SUPERVISOR})),
+    # Likewise the cleaning supervisor's slot goes to the cleaning board.
+    NavItem("places.list_points", _l("Points"), "points",
+            ALL_ROLES - {Role.SECURITY_SUPERVISOR, Role.CLEANING_SUPERVISOR}),
     NavItem("labels.choose", _l("Labels"), "labels", LABEL_PRINTERS - {Role.ADMIN}),
     NavItem("jobs.list_jobs", _l("Repairs"), "jobs", JOB_NAV_ROLES),
     NavItem("admin.list_users", _l("Users"), "users", frozenset({Role.ADMIN})),

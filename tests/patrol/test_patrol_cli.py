@@ -91,7 +91,8 @@ def test_tick_command(runner, site, monkeypatch):
     result = runner.invoke(args=["tick"])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "runs created: 3, runs closed: 2, checkpoints missed: 4, notifications: 2\n"
+        "runs created: 3, runs closed: 2, checkpoints missed: 4, notifications: 2, "
+        "cleaning tasks created: 0\n"
     )
     assert [r.status for r in db.session.scalars(select(PatrolRun).order_by(PatrolRun.starts_at))
             ] == ["missed", "missed", "pending"]
@@ -101,5 +102,6 @@ def test_tick_command(runner, site, monkeypatch):
     again = runner.invoke(args=["tick"])
     assert again.exit_code == 0
     assert again.output == (
-        "runs created: 0, runs closed: 0, checkpoints missed: 0, notifications: 0\n"
+        "runs created: 0, runs closed: 0, checkpoints missed: 0, notifications: 0, "
+        "cleaning tasks created: 0\n"
     )

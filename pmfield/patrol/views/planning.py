@@ -20,8 +20,10 @@ from pmfield.patrol import bp
 from pmfield.patrol import planning as services
 from pmfield.patrol.models import SCHEDULE_KIND_LABELS
 from pmfield.patrol.models import ScheduleKind
-from pmfield.patrol.schedules import parse_times
 from pmfield.web.context import current_site
+from pmfield.web.forms import clock as _clock
+from pmfield.web.forms import number as _number
+from pmfield.web.forms import text as _text
 from pmfield.web.htmx import is_partial
 from pmfield.web.htmx import redirect_to
 from pmfield.web.htmx import render_page
@@ -31,8 +33,6 @@ managers_only = roles_required(*PATROL_MANAGERS)
 
 #: Services name the object ("post"); the forms name the input ("post_id").
 FORM_FIELDS = {"post": "post_id", "guards": "guard_ids", "point": "point_id"}
-#: Longest number accepted in a number field (anything longer is a typo, not a duration).
-NUMBER_DIGITS = 6
 
 
 def _form_errors(error: DomainError) -> dict[str, str]:
@@ -77,44 +77,6 @@ def weekday_names_filter(weekdays: str) -> str:
 
 
 # --------------------------------------------------------------------------- form parsing
-
-
-def _text(form, name: str) -> str:
-    return (form.get(name) or "").strip()
-
-
-def _number(form, name: str, data: dict, errors: dict, *, required: bool) -> None:
-    """Read a whole number: data[name] keeps what was typed, data[name + "_int"] the value."""
-    raw = _text(form, name)
-    data[name] = raw
-    data[name + "_int"] = None
-    if not raw:
-        if required:
-            errors[name] = _("Enter a number.")
-        return
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > NUMBER_DIGITS:
-        errors[name] = _("Enter a whole number, e.g. 30.")
-        return
-    data[name + "_int"] = int(raw)
-
-
-def _clock(form, name: str, data: dict, errors: dict) -> None:
-    """Read a local time HH:MM into data[name + "_time"] (None when empty)."""
-    raw = _text(form, name)
-    data[name] = raw
-    data[name + "_time"] = None
-    if not raw:
-        return
-    if len(raw) == len("HH:MM:SS") and raw.count(":") == 2:  # some browsers send seconds
-        raw = raw[:5]
-    try:
-        parsed = parse_times(raw)
-    except ValueError:
-        parsed = []
-    if len(parsed) != 1:
-        errors[name] = _("Enter a time as HH:MM, e.g. 08:00.")
-        return
-    data[name + "_time"] = parsed[0]
 
 
 def parse_route_form(form) -> tuple[dict, dict]:

@@ -18,6 +18,13 @@ class DomainError(Exception):
         self.field = field
 
 
+def raise_first(errors: dict[str, str]) -> None:
+    """Raise the first of a form's collected problems as a DomainError on its field."""
+    if errors:
+        key, message = next(iter(errors.items()))
+        raise DomainError(message, key)
+
+
 class NotFoundError(DomainError):
     status = 404
 

@@ -5,6 +5,7 @@ from flask import has_request_context
 from flask import request
 from flask import session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 
 LOCALE_COOKIE = "pmfield_locale"
@@ -48,3 +49,18 @@ def localized(zh: str | None, en: str | None) -> str:
     """Return the name in the current language, falling back to the other one."""
     first, second = (zh, en) if is_chinese() else (en, zh)
     return first or second or ""
+
+
+#: Longest name of a place, route, post, team... in either language.
+NAME_MAX = 120
+
+
+def check_names(name_zh: str, name_en: str) -> dict[str, str]:
+    """Problems with a bilingual name: one of the two is needed, each fits NAME_MAX."""
+    errors = {}
+    if not name_zh and not name_en:
+        errors["name_zh"] = _("Enter a name in Chinese or English.")
+    for key, value in (("name_zh", name_zh), ("name_en", name_en)):
+        if len(value) > NAME_MAX:
+            errors[key] = _("Use at most %(n)d characters.", n=NAME_MAX)
+    return errors

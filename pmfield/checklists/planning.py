@@ -27,8 +27,10 @@ from pmfield.checklists.models import TemplateItem
 from pmfield.checklists.models import Term
 from pmfield.checklists.standard_templates import STANDARD_TEMPLATES
 from pmfield.errors import DomainError
+from pmfield.errors import raise_first as _raise_first
 from pmfield.extensions import db
 from pmfield.extensions import is_valid_id
+from pmfield.i18n import check_names as _check_names
 from pmfield.patrol.planning import normalize_weekdays
 from pmfield.patrol.schedules import parse_times
 from pmfield.places.models import Point
@@ -42,20 +44,6 @@ PER_TERM_MAX = 60
 MONTH_DAY_MAX = 28
 TERM_DAYS_MAX = 250
 
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        key, message = next(iter(errors.items()))
-        raise DomainError(message, key)
-
-
-def _check_names(name_zh: str, name_en: str) -> dict[str, str]:
-    errors = {}
-    if not name_zh and not name_en:
-        errors["name_zh"] = _("Enter a name in Chinese or English.")
-    for key, value in (("name_zh", name_zh), ("name_en", name_en)):
-        if len(value) > NAME_MAX:
-            errors[key] = _("Use at most %(n)d characters.", n=NAME_MAX)
-    return errors
 
 
 def _on_site(model, site, object_id):

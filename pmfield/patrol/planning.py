@@ -22,8 +22,10 @@ from pmfield.audit import services as audit
 from pmfield.auth.models import User
 from pmfield.auth.roles import PATROL_WALKERS
 from pmfield.errors import DomainError
+from pmfield.errors import raise_first as _raise_first
 from pmfield.extensions import db
 from pmfield.extensions import is_valid_id
+from pmfield.i18n import check_names as _check_names
 from pmfield.patrol import schedules
 from pmfield.patrol.models import GRACE_MINUTES_MAX
 from pmfield.patrol.models import RUN_MINUTES_MAX
@@ -75,20 +77,6 @@ def _clean(value) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        key, message = next(iter(errors.items()))
-        raise DomainError(message, key)
-
-
-def _check_names(name_zh: str, name_en: str) -> dict[str, str]:
-    errors = {}
-    if not name_zh and not name_en:
-        errors["name_zh"] = _("Enter a name in Chinese or English.")
-    for key, value in (("name_zh", name_zh), ("name_en", name_en)):
-        if len(value) > NAME_MAX:
-            errors[key] = _("Use at most %(n)d characters.", n=NAME_MAX)
-    return errors
 
 
 def _is_int(value) -> bool:

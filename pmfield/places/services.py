@@ -30,8 +30,10 @@ from sqlalchemy.orm import selectinload
 from pmfield.audit import services as audit
 from pmfield.auth.roles import PLACE_EDITORS
 from pmfield.errors import DomainError
+from pmfield.errors import raise_first as _raise_first
 from pmfield.extensions import db
 from pmfield.extensions import is_valid_id
+from pmfield.i18n import check_names as _check_names
 from pmfield.places.models import CERTIFICATE_WARNING
 from pmfield.places.models import Asset
 from pmfield.places.models import Certificate
@@ -131,20 +133,6 @@ def audit_path(location: Location) -> str:
     return " / ".join(loc.name_zh or loc.name_en for loc in location.ancestors())
 
 
-def _check_names(name_zh: str, name_en: str) -> dict[str, str]:
-    errors = {}
-    if not name_zh and not name_en:
-        errors["name_zh"] = _("Enter a name in Chinese or English.")
-    for key, value in (("name_zh", name_zh), ("name_en", name_en)):
-        if len(value) > NAME_MAX:
-            errors[key] = _("Use at most %(n)d characters.", n=NAME_MAX)
-    return errors
-
-
-def _raise_first(errors: dict[str, str]) -> None:
-    if errors:
-        key, message = next(iter(errors.items()))
-        raise DomainError(message, key)
 
 
 # --------------------------------------------------------------------------- sites

@@ -123,8 +123,9 @@ def ensure_tasks(site, now: datetime | None = None) -> int:
     for plan, slot in sorted(wanted, key=lambda pair: (pair[1].due_at, pair[0].id)):
         if (plan.id, slot.due_at) in existing:
             continue
-        result = db.session.execute(
-            insert_ignoring_conflicts(CleaningTask).values(
+        task_id = db.session.execute(
+            insert_ignoring_conflicts(CleaningTask)
+            .values(
                 site_id=site.id,
                 plan_id=plan.id,
                 point_id=plan.point_id,
@@ -134,8 +135,10 @@ def ensure_tasks(site, now: datetime | None = None) -> int:
                 assignee_id=plan.assignee_id,
                 team_id=plan.team_id,
             )
-        )
-        created += result.rowcount or 0
+            .returning(CleaningTask.id)
+        ).scalar()
+        # None: another process made this task a moment ago (rowcount is not reliable here).
+        created += task_id is not None
     return created
 
 

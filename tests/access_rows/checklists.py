@@ -1,8 +1,9 @@
 """Access rows for cleaning: the cleaner's checklist submission and the planning pages.
 
 Checklists are submitted by cleaners (their shift's) and by the cleaning supervisor and the
-manager (spot checks); the matrix posts an empty form: no start ticket, a 422. A submission is seen by its cleaner, the cleaning supervisor, the
-manager and admins; the world's submission at each site is made by that site's cleaner.
+manager (spot checks); the matrix posts an empty form: no start ticket, a 422. A submission
+is seen by its cleaner, the cleaning supervisor, the manager and admins; the world's
+submission at each site is made by that site's cleaner.
 """
 
 from datetime import time

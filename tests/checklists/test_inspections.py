@@ -190,7 +190,8 @@ def test_the_supervisors_spot_check_page_and_the_cleaners_home(client, login_as,
     deadline = page.split('name="deadline" type="datetime-local" value="', 1)[1].split('"')[0]
     assert len(deadline) == len("2026-11-18T13:00")
     items = plan.template.active_items
-    data = {"ticket": ticket, "deadline": deadline, f"result-{items[0].id}": "fail", f"note-{items[0].id}": "Smells",
+    data = {"ticket": ticket, "deadline": deadline, f"result-{items[0].id}": "fail",
+            f"note-{items[0].id}": "Smells",
             f"photo-{items[0].id}": (io.BytesIO(jpeg()), "a.jpg"),
             **{f"result-{i.id}": "pass" for i in items[1:]}}
     response = client.post("/cleaning/submit", data=data, content_type="multipart/form-data")

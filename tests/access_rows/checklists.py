@@ -89,10 +89,6 @@ def _cleaner_of(site):
 def objects(site, objects):
     """A plan, a no-cleaning time and a submission with one failed item, by the site's cleaner."""
     plan = make_plan(site)
-    blackout = planning.add_blackout(
-        site, name_zh="第一节课", name_en="Period 1", weekdays="12345", starts=time(8),
-        ends=time(9), actor=None,
-    )
     cleaner = _cleaner_of(site)
     submission = submit(cleaner, plan.point, fail=1)
     failed = next(r for r in submission.results if r.result == ItemResultValue.FAIL)
@@ -100,6 +96,11 @@ def objects(site, objects):
     check = submit(inspector, plan.point, fail=1, deadline=utcnow() + timedelta(hours=4))
     correction = db.session.scalar(
         select(CorrectiveTask).where(CorrectiveTask.result_id == check.failed[0].id)
+    )
+    # Added after the submissions so that they never fall inside it, whatever the clock says.
+    blackout = planning.add_blackout(
+        site, name_zh="第一节课", name_en="Period 1", weekdays="12345", starts=time(8),
+        ends=time(9), actor=None,
     )
     return {"plan": plan, "blackout": blackout, "submission": submission,
             "failed_result": failed, "correction": correction, "area": plan.point,

@@ -9,7 +9,16 @@ from pmfield.places.models import Location  # noqa: F401
 from pmfield.places.models import Point  # noqa: F401
 from pmfield.places.models import Site  # noqa: F401
 from pmfield.jobs.models import Job  # noqa: F401
+from pmfield.jobs.models import Callback  # noqa: F401
+from pmfield.jobs.models import JobAssignment  # noqa: F401
 from pmfield.jobs.models import JobCounter  # noqa: F401
+from pmfield.jobs.models import JobEvent  # noqa: F401
+from pmfield.jobs.models import JobMaterial  # noqa: F401
+from pmfield.jobs.models import JobSettings  # noqa: F401
+from pmfield.jobs.models import JobSignature  # noqa: F401
+from pmfield.jobs.models import MaintenancePlan  # noqa: F401
+from pmfield.jobs.models import Material  # noqa: F401
+from pmfield.jobs.models import SampleDraw  # noqa: F401
 from pmfield.notifications.models import Notification  # noqa: F401
 from pmfield.patrol.models import ChainCheck  # noqa: F401
 from pmfield.patrol.models import ChainHead  # noqa: F401

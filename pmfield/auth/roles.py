@@ -58,3 +58,16 @@ CLEANING_INSPECTORS = frozenset({Role.CLEANING_SUPERVISOR, Role.MANAGER})
 CLEANING_WORKERS = frozenset({Role.CLEANER}) | CLEANING_INSPECTORS
 #: Who edits cleaning templates, plans, teams, the timetable and terms, and reads the boards.
 CLEANING_MANAGERS = frozenset({Role.CLEANING_SUPERVISOR, Role.MANAGER, Role.ADMIN})
+#: Who takes in repair requests with the desk's form (and records callbacks: see below).
+JOB_INTAKE = frozenset({Role.DESK, Role.ENGINEERING_SUPERVISOR, Role.MANAGER, Role.ADMIN})
+#: Who assigns technicians. Only the engineering supervisor: "客服人员禁止直接向工程维修人员
+#: 派单" (seed 004), and nobody else dispatches either.
+JOB_DISPATCHERS = frozenset({Role.ENGINEERING_SUPERVISOR})
+#: Who can be assigned a job and works it on the phone.
+JOB_WORKERS = frozenset({Role.TECHNICIAN, Role.ENGINEERING_SUPERVISOR})
+#: Who calls customers back after a job (回访).
+CALLBACK_RECORDERS = frozenset({Role.DESK, Role.MANAGER})
+#: Who edits the materials catalogue, maintenance plans and the response targets.
+JOB_MANAGERS = frozenset({Role.ENGINEERING_SUPERVISOR, Role.MANAGER, Role.ADMIN})
+#: Who may report a fault from a point's page (every signed-in role that works on a site).
+FAULT_REPORTERS = frozenset(Role)

@@ -1,7 +1,7 @@
-"""Jobs."""
+"""Repair jobs: intake, dispatch, the technician's work, callbacks and maintenance."""
 
 from flask import Blueprint
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-from pmfield.jobs import views  # noqa: E402,F401
+from pmfield.jobs.views import desk  # noqa: E402,F401

@@ -1,10 +1,12 @@
-"""Repair requests: take them in with a number, list them for the desk.
+"""Repair requests: take them in with a number, find and list them, who may see which.
 
 `create_job` only flushes: the desk view commits right after it, and patrol creates a job inside
 the transaction that records the incident.
 """
 
+import re
 from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
@@ -17,16 +19,102 @@ from sqlalchemy.exc import IntegrityError
 from pmfield.errors import DomainError
 from pmfield.extensions import db
 from pmfield.extensions import is_valid_id
+from pmfield.audit.services import record as record_audit
+from pmfield.auth.roles import JOB_READERS
+from pmfield.jobs.models import Channel
+from pmfield.jobs.models import Discipline
 from pmfield.jobs.models import Job
 from pmfield.jobs.models import JobCounter
+from pmfield.jobs.models import JobEvent
+from pmfield.jobs.models import JobSettings
 from pmfield.jobs.models import JobSource
 from pmfield.jobs.models import JobStatus
+from pmfield.jobs.models import Priority
 from pmfield.places.models import Point
 from pmfield.places.models import Site
 from pmfield.timeutil import utcnow
 
 DESCRIPTION_MAX = 2000
+NAME_MAX = 80
+LOCATION_MAX = 200
+REASON_MAX = 500
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()-]{2,30}$")
 PAGE_SIZE = 30
+
+
+def _choice(enum, value, message: str, field: str):
+    try:
+        return enum(value)
+    except ValueError:
+        raise DomainError(message, field) from None
+
+
+def _text(value, limit: int, field: str) -> str:
+    value = (value or "").strip()
+    if len(value) > limit:
+        raise DomainError(_("Use at most %(n)d characters.", n=limit), field)
+    return value
+
+
+def _phone(value) -> str:
+    value = (value or "").strip()
+    if value and not PHONE_RE.match(value):
+        raise DomainError(_("Enter a phone number: digits, spaces, + ( ) and -."),
+                          "requester_phone")
+    return value
+
+
+def settings_for(site: Site) -> JobSettings:
+    """Return the site's response targets and callback rules (the defaults when not set)."""
+    settings = db.session.get(JobSettings, site.id)
+    if settings is None:
+        settings = JobSettings(site_id=site.id, emergency_minutes=5, urgent_minutes=30,
+                               normal_minutes=4 * 60, planned_minutes=7 * 24 * 60,
+                               sample_percent=20, repeat_count=3, repeat_days=90)
+    return settings
+
+
+SETTING_LIMITS = {
+    "emergency_minutes": (1, 24 * 60),
+    "urgent_minutes": (1, 7 * 24 * 60),
+    "normal_minutes": (1, 30 * 24 * 60),
+    "planned_minutes": (1, 365 * 24 * 60),
+    "sample_percent": (0, 100),
+    "repeat_count": (2, 20),
+    "repeat_days": (1, 730),
+}
+
+
+def update_settings(site: Site, values: dict, *, actor) -> JobSettings:
+    """Save a site's response targets and callback rules; commits.
+
+    :raises DomainError: a value missing, not a whole number, or out of its range; the
+        targets must grow from emergency to planned.
+    """
+    clean = {}
+    for name, (low, high) in SETTING_LIMITS.items():
+        raw = str(values.get(name, "")).strip()
+        try:
+            number = int(raw)
+        except ValueError:
+            raise DomainError(_("Enter a whole number."), name) from None
+        if not low <= number <= high:
+            raise DomainError(_("Enter a number from %(low)d to %(high)d.", low=low, high=high),
+                              name)
+        clean[name] = number
+    order = ["emergency_minutes", "urgent_minutes", "normal_minutes", "planned_minutes"]
+    for faster, slower in zip(order, order[1:]):
+        if clean[faster] > clean[slower]:
+            raise DomainError(_("A less urgent priority cannot have a shorter target."), slower)
+    settings = db.session.get(JobSettings, site.id)
+    if settings is None:
+        settings = JobSettings(site_id=site.id)
+        db.session.add(settings)
+    for name, number in clean.items():
+        setattr(settings, name, number)
+    record_audit(actor, "jobs.settings", site, site=site, changes=clean)
+    db.session.commit()
+    return settings
 
 
 def job_number(year: int, sequence: int) -> str:
@@ -98,6 +186,17 @@ def create_job(
     point: Point | None = None,
     incident=None,
     now: datetime | None = None,
+    channel: Channel | str = Channel.STAFF,
+    requester_name: str = "",
+    requester_phone: str = "",
+    location_text: str = "",
+    requested_by: datetime | None = None,
+    out_of_scope: bool = False,
+    out_of_scope_reason: str = "",
+    priority: Priority | str = Priority.NORMAL,
+    discipline: Discipline | str | None = None,
+    plan=None,
+    plan_due_on=None,
 ) -> Job:
     """Take in a repair request and give it the next number of the year (flush only).
 
@@ -116,6 +215,20 @@ def create_job(
     _check_point(site, point)
     _check_incident(site, incident)
     now = now or utcnow()
+    channel = _choice(Channel, channel, _("Choose how the request came in."), "channel")
+    priority = _choice(Priority, priority, _("Choose a priority."), "priority")
+    if discipline:
+        discipline = _choice(Discipline, discipline, _("Choose a discipline."), "discipline")
+    requester_name = _text(requester_name, NAME_MAX, "requester_name")
+    requester_phone = _phone(requester_phone)
+    location_text = _text(location_text, LOCATION_MAX, "location_text")
+    if source == JobSource.DESK and point is None and not location_text:
+        raise DomainError(_("Choose the point or say where it is."), "point")
+    out_of_scope_reason = _text(out_of_scope_reason, REASON_MAX, "out_of_scope_reason")
+    if out_of_scope and not out_of_scope_reason:
+        raise DomainError(_("Say why the request is out of scope."), "out_of_scope_reason")
+    if requested_by is not None and requested_by <= now:
+        raise DomainError(_("The deadline asked for must be in the future."), "requested_by")
     year = now.astimezone(ZoneInfo(site.timezone)).year
     job = Job(
         number=job_number(year, _next_sequence(year)),
@@ -127,7 +240,21 @@ def create_job(
         incident_id=incident.id if incident is not None else None,
         reported_by=reported_by,
         created_at=now,
+        channel=channel.value,
+        requester_name=requester_name,
+        requester_phone=requester_phone,
+        location_text=location_text,
+        requested_by=requested_by,
+        out_of_scope=bool(out_of_scope),
+        out_of_scope_reason=out_of_scope_reason if out_of_scope else "",
+        priority=priority.value,
+        discipline=discipline.value if discipline else None,
+        respond_by=now + timedelta(minutes=settings_for(site).response_minutes(priority)),
+        plan=plan,
+        plan_due_on=plan_due_on,
     )
+    job.events.append(JobEvent(at=now, actor=reported_by, action="created",
+                               to_status=JobStatus.NEW.value))
     if incident is None:
         db.session.add(job)
         db.session.flush()
@@ -164,9 +291,19 @@ def list_jobs(
     return list(jobs), total
 
 
+def can_view_job(user, job: Job) -> bool:
+    """The desk, engineering and managers of the site see every job; a technician the jobs
+    assigned to them; anyone the jobs they reported."""
+    if not user.can_access_site(job.site):
+        return False
+    if user.role in JOB_READERS or job.is_assigned_to(user):
+        return True
+    return job.reported_by_id is not None and job.reported_by_id == user.id
+
+
 def get_job_for_user(user, job_id: int) -> Job | None:
-    """Return the job if it is on one of the user's sites, else None (never leak others)."""
+    """Return the job if the user may see it, else None (never leak others)."""
     job = db.session.get(Job, job_id) if is_valid_id(job_id) else None
-    if job is None or not user.can_access_site(job.site):
+    if job is None or not can_view_job(user, job):
         return None
     return job

@@ -33,6 +33,8 @@ def count(model, *where) -> int:
 def new_job(site, **kw):
     kw.setdefault("description", "Lift stuck between floors")
     kw.setdefault("source", JobSource.DESK)
+    if "point" not in kw:
+        kw.setdefault("location_text", "Building A")
     return services.create_job(site=site, **kw)
 
 

@@ -8,7 +8,7 @@ import pytest
 from pmfield.auth.roles import Role
 from pmfield.extensions import db
 from pmfield.jobs import services
-from pmfield.jobs import views
+from pmfield.jobs.views import desk as views
 from pmfield.jobs.models import JobSource
 from pmfield.patrol.models import Incident
 from pmfield.web.security import public
@@ -21,6 +21,8 @@ MARCH = datetime(2026, 3, 1, 6, 5, tzinfo=UTC)  # 14:05 in Shanghai
 def new_job(site, **kw):
     kw.setdefault("description", "Lift stuck between floors")
     kw.setdefault("source", JobSource.DESK)
+    if "point" not in kw:
+        kw.setdefault("location_text", "Building A")
     job = services.create_job(site=site, **kw)
     db.session.commit()
     return job

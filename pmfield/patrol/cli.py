@@ -15,16 +15,21 @@ from pmfield.places.models import Site
 @click.command("tick")
 def tick():
     """Create upcoming patrol runs and close ended ones (missed checkpoints, notifications);
-    create the coming cleaning tasks.
+    create the coming cleaning tasks; escalate late repair jobs, draw the weekly callback
+    sample and create the planned maintenance jobs.
 
     Safe to run every minute, twice, or from two machines at once.
     """
+    from pmfield.jobs import tick as jobs_tick
+
     report = ticking.tick()
     tasks = cleaning.tick()
+    jobs = jobs_tick.tick()
     click.echo(
         f"runs created: {report.runs_created}, runs closed: {report.runs_closed}, "
         f"checkpoints missed: {report.checkpoints_missed}, "
-        f"notifications: {report.notifications}, cleaning tasks created: {tasks}"
+        f"notifications: {report.notifications}, cleaning tasks created: {tasks}, "
+        f"{jobs.summary()}"
     )
 
 

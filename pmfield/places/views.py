@@ -119,11 +119,30 @@ def list_points():
     )
 
 
+#: Features that add a card to a point's page (repair jobs, maintenance): each is
+#: (template, context(user, point) -> dict | None); None leaves the card out.
+POINT_PANELS = []
+
+
+def register_point_panel(template: str, context) -> None:
+    POINT_PANELS.append((template, context))
+
+
+def _point_panels(point) -> list[tuple[str, dict]]:
+    panels = []
+    for template, context in POINT_PANELS:
+        values = context(current_user, point)
+        if values is not None:
+            panels.append((template, values))
+    return panels
+
+
 def _render_point(point, *, scanned=False, errors=None, data=None, status=200):
     today = services.site_today(point.site)
     return (
         render_template(
             "places/point.html",
+            panels=_point_panels(point),
             point=point,
             label=point.current_label,
             last_label=point.labels[-1] if point.labels else None,

@@ -92,7 +92,8 @@ def test_tick_command(runner, site, monkeypatch):
     assert result.exit_code == 0, result.output
     assert result.output == (
         "runs created: 3, runs closed: 2, checkpoints missed: 4, notifications: 2, "
-        "cleaning tasks created: 0\n"
+        "cleaning tasks created: 0, jobs escalated: 0, callback samples drawn: 1, "
+        "callbacks overdue: 0, maintenance jobs created: 0\n"
     )
     assert [r.status for r in db.session.scalars(select(PatrolRun).order_by(PatrolRun.starts_at))
             ] == ["missed", "missed", "pending"]
@@ -103,5 +104,6 @@ def test_tick_command(runner, site, monkeypatch):
     assert again.exit_code == 0
     assert again.output == (
         "runs created: 0, runs closed: 0, checkpoints missed: 0, notifications: 0, "
-        "cleaning tasks created: 0\n"
+        "cleaning tasks created: 0, jobs escalated: 0, callback samples drawn: 0, "
+        "callbacks overdue: 0, maintenance jobs created: 0\n"
     )

@@ -29,6 +29,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from pmfield.extensions import db
+from pmfield.i18n import localized
 from pmfield.timeutil import UTCDateTime
 from pmfield.timeutil import utcnow
 
@@ -428,6 +429,14 @@ class Material(db.Model):
 
     site = relationship("Site")
 
+    @property
+    def name(self) -> str:
+        return localized(self.name_zh, self.name_en)
+
+    @property
+    def unit(self) -> str:
+        return localized(self.unit_zh, self.unit_en)
+
 
 class JobMaterial(db.Model):
     """A material used on a job, with its quantity."""
@@ -547,6 +556,10 @@ class MaintenancePlan(db.Model):
 
     site = relationship("Site")
     point = relationship("Point")
+
+    @property
+    def name(self) -> str:
+        return localized(self.name_zh, self.name_en)
 
     @property
     def unit_enum(self) -> IntervalUnit:

@@ -307,3 +307,71 @@ def get_job_for_user(user, job_id: int) -> Job | None:
     if job is None or not can_view_job(user, job):
         return None
     return job
+
+
+def take_in(user, site: Site, *, photos=(), source: JobSource = JobSource.DESK, **kwargs) -> Job:
+    """Register a request from the desk's form or a field report, with its photos. Commits.
+
+    :raises DomainError: as create_job, or a photo that cannot be attached.
+    """
+    from pmfield.photos import services as photo_services
+
+    if site is None or not user.can_access_site(site):
+        raise DomainError(_("Choose one of your sites first."), "site")
+    job = create_job(site=site, source=source, reported_by=user, **kwargs)
+    for photo in photos:
+        photo_services.attach_photo(photo, "job", job.id, user=user, site=site)
+    db.session.commit()
+    return job
+
+
+def list_filtered(user, site: Site | None, view: str, *, page: int = 1):
+    """A page of the jobs list for one of its tabs: "open" (default), "new" (to dispatch),
+    "late" (past the response target, nobody on site), "closed", "all"."""
+    from pmfield.jobs.models import NOT_ARRIVED
+    from pmfield.jobs.models import OPEN_STATES
+
+    if site is None or not user.can_access_site(site):
+        return [], 0
+    now = utcnow()
+    where = [Job.site_id == site.id]
+    order = [Job.created_at.desc(), Job.id.desc()]
+    if view == "new":
+        where.append(Job.status == JobStatus.NEW.value)
+        order = [Job.respond_by, Job.id]
+    elif view == "late":
+        where += [Job.status.in_([s.value for s in NOT_ARRIVED]), Job.respond_by < now]
+        order = [Job.respond_by, Job.id]
+    elif view == "closed":
+        where.append(Job.status.in_([JobStatus.CLOSED.value, JobStatus.CANCELLED.value]))
+        order = [Job.closed_at.desc(), Job.id.desc()]
+    elif view != "all":
+        where.append(Job.status.in_([s.value for s in OPEN_STATES]))
+        order = [Job.respond_by, Job.id]
+    page = max(page, 1)
+    total = db.session.scalar(select(func.count()).select_from(Job).where(*where))
+    jobs = db.session.scalars(
+        select(Job).where(*where).order_by(*order).offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    ).all()
+    return list(jobs), total
+
+
+def point_choices(site: Site) -> list[Point]:
+    """The site's active points for the intake form's search list, by code."""
+    if site is None:
+        return []
+    return list(db.session.scalars(
+        select(Point).where(Point.site_id == site.id, Point.retired_at.is_(None))
+        .order_by(Point.code)
+    ))
+
+
+def active_materials(site: Site):
+    """The site's materials catalogue as the technician picks from it."""
+    from pmfield.jobs.models import Material
+
+    return list(db.session.scalars(
+        select(Material).where(Material.site_id == site.id, Material.active.is_(True))
+        .order_by(Material.code)
+    ))

@@ -3,7 +3,6 @@ form again, the parsed value goes beside it, and each problem is a message on it
 
 from flask_babel import gettext as _
 
-from pmfield.patrol.schedules import parse_times
 
 #: Longest number accepted in a number field (anything longer is a typo, not a duration).
 NUMBER_DIGITS = 6
@@ -38,6 +37,10 @@ def clock(form, name: str, data: dict, errors: dict) -> None:
     if len(raw) == len("HH:MM:SS") and raw.count(":") == 2:  # some browsers send seconds
         raw = raw[:5]
     try:
+        # Imported here: importing the patrol package loads every feature's views,
+        # which import this module.
+        from pmfield.patrol.schedules import parse_times
+
         parsed = parse_times(raw)
     except ValueError:
         parsed = []

@@ -58,7 +58,7 @@ def test_desk_list_shows_the_current_sites_requests(
 
 def test_empty_list_and_no_site(client, login_as, site):
     login_as(factories.make_user(Role.ENGINEERING_SUPERVISOR, sites=[site]))
-    assert "No repair requests yet." in client.get("/jobs/").get_data(as_text=True)
+    assert "No repair requests here." in client.get("/jobs/").get_data(as_text=True)
     login_as(factories.make_user(Role.DESK))
     assert "not assigned to any site" in client.get("/jobs/").get_data(as_text=True)
 
@@ -116,11 +116,16 @@ def test_detail_of_another_site_is_404(client, login_as, other_site, desk):
     assert client.get(f"/jobs/{2**40}").status_code == 404
 
 
-def test_roles_outside_the_job_readers_are_refused(client, login_as, site):
-    job = new_job(site)
-    login_as(factories.make_user(Role.GUARD, sites=[site]))
+def test_roles_outside_the_job_readers_see_only_the_jobs_they_reported(client, login_as, site):
+    guard = factories.make_user(Role.GUARD, sites=[site])
+    theirs = new_job(site, reported_by=guard)
+    other = new_job(site)
+    login_as(guard)
     assert client.get("/jobs/").status_code == 403
-    assert client.get(f"/jobs/{job.id}").status_code == 403
+    assert client.get(f"/jobs/{other.id}").status_code == 404
+    page = client.get(f"/jobs/{theirs.id}")
+    assert page.status_code == 200 and theirs.number in page.get_data(as_text=True)
+    assert "dispatch-form" not in page.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(

@@ -32,3 +32,6 @@ class Route:
     #: True when the route serves only the owner of its object (e.g. a notification): the
     #: world's object belongs to somebody else, so allowed roles must get 404, never 403.
     owner_only: bool = False
+    #: Roles the route lets in that still do not see the world's object (a technician and a
+    #: job not assigned to them): they must get 404, never 403 or the object.
+    hidden_from: frozenset = frozenset()

@@ -171,6 +171,9 @@ def test_role_matrix(app, client, login_as, world, role, endpoint):
     if route.owner_only:
         assert own.status_code == 404, f"{role} reached somebody else's object via {endpoint}"
         return
+    if role in route.hidden_from:
+        assert own.status_code == 404, f"{role} should not see the object of {endpoint}"
+        return
     assert own.status_code < 400 or own.status_code == 422, (
         f"{role} should reach {endpoint}, got {own.status_code}"
     )

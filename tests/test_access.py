@@ -14,6 +14,7 @@ import pytest
 from flask import url_for
 
 from pmfield.auth.roles import Role
+from pmfield.extensions import db
 from pmfield.places import services as places
 from tests import access_rows
 from tests import factories
@@ -23,6 +24,8 @@ from tests.access_common import PUBLIC
 from tests.access_common import A
 from tests.access_common import M
 from tests.access_common import Route
+from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import _empty_shared_database
 
 # endpoint → Route. Values like "point" are replaced by the world's objects below.
 MATRIX = {
@@ -95,8 +98,7 @@ for _module in FEATURE_ROWS:
     MATRIX.update(_module.ROWS)
 
 
-@pytest.fixture
-def world(app):
+def build_world():
     """Two sites with the same shape; every role works at site A only (admin sees both)."""
     own = factories.make_site(code="OWN")
     other = factories.make_site(code="OTHER")
@@ -128,6 +130,27 @@ def world(app):
     return {"objects": objects, "users": users}
 
 
+@pytest.fixture
+def world(app):
+    return build_world()
+
+
+@pytest.fixture
+def fresh_world(app):
+    """Build the world again on an empty database (after a call that may have changed it)."""
+
+    def rebuild():
+        db.session.remove()
+        if TEST_DATABASE_URL:
+            _empty_shared_database()
+        else:
+            db.drop_all()
+            db.create_all()
+        return build_world()
+
+    return rebuild
+
+
 def _url(app, endpoint, route, objects):
     values = {}
     for key, ref in route.args.items():
@@ -147,10 +170,16 @@ def test_every_route_is_in_the_matrix(app):
     assert set(MATRIX) - endpoints == set(), "matrix rows for routes that do not exist"
 
 
-@pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_strangers(app, client, world, endpoint):
-    route = MATRIX[endpoint]
-    response = _call(client, route.method, _url(app, endpoint, route, world["objects"]["own"]))
+def _sign_in(client, user) -> None:
+    """Sign `user` in on a clean session (no site chosen by the previous role)."""
+    with client.session_transaction() as session:
+        session.clear()
+        session["_user_id"] = user.get_id()
+        session["_fresh"] = True
+
+
+def _check_stranger(app, client, endpoint, route, objects) -> None:
+    response = _call(client, route.method, _url(app, endpoint, route, objects))
     if route.allowed == PUBLIC:
         assert response.status_code not in (401, 403), endpoint
         return
@@ -158,11 +187,8 @@ def test_strangers(app, client, world, endpoint):
     assert "/auth/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize("endpoint", sorted(MATRIX))
-def test_role_matrix(app, client, login_as, world, role, endpoint):
-    route = MATRIX[endpoint]
-    login_as(world["users"][role])
+def _check_role(app, client, world, endpoint, route, role) -> None:
+    _sign_in(client, world["users"][role])
     own = _call(client, route.method, _url(app, endpoint, route, world["objects"]["own"]))
     allowed = route.allowed == PUBLIC or role in route.allowed
     if not allowed:
@@ -183,6 +209,32 @@ def test_role_matrix(app, client, login_as, world, role, endpoint):
             assert other.status_code < 400 or other.status_code == 422
         else:
             assert other.status_code in (403, 404), f"{role} saw another site via {endpoint}"
+
+
+def _may_change(route, role) -> bool:
+    """True when the call may have changed the world: a write by a role let through."""
+    allowed = route.allowed == PUBLIC or role in route.allowed
+    return route.method != "GET" and allowed
+
+
+@pytest.mark.parametrize("endpoint", sorted(MATRIX))
+def test_role_matrix(app, client, fresh_world, endpoint):
+    """A stranger, then every role, on one route.
+
+    Refusals and reads change nothing, so they share one world; each write that a role is let
+    through to gets a world of its own, built again on an empty database.
+    """
+    route = MATRIX[endpoint]
+    world = fresh_world()
+    _check_stranger(app, client, endpoint, route, world["objects"]["own"])
+    # Refused roles first: their calls must leave the world as it is for the others.
+    roles = sorted(Role, key=lambda role: _may_change(route, role))
+    dirty = False
+    for role in roles:
+        if dirty and _may_change(route, role):
+            world = fresh_world()
+        _check_role(app, client, world, endpoint, route, role)
+        dirty = dirty or _may_change(route, role)
 
 
 def test_ids_too_large_for_the_database_are_404_not_500(app, client, login_as, world):

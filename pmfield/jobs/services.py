@@ -258,6 +258,7 @@ def create_job(
     if incident is None:
         db.session.add(job)
         db.session.flush()
+        _notify_new(job)
         return job
     db.session.flush()  # the caller's pending rows stay out of the savepoint below
     try:
@@ -267,7 +268,37 @@ def create_job(
             db.session.add(job)
     except IntegrityError:
         raise DomainError(_("This incident already has a repair request."), "incident") from None
+    _notify_new(job)
     return job
+
+
+NEW_KIND = "job.new"
+
+
+def _notify_new(job: Job) -> None:
+    """Engineering hears of every new request at once; planned maintenance is no news."""
+    if job.source == JobSource.MAINTENANCE.value:
+        return
+    from pmfield.auth.roles import Role
+    from pmfield.notifications import services as notifications
+
+    supervisors = notifications.users_with_roles(job.site, [Role.ENGINEERING_SUPERVISOR])
+    notifications.notify(supervisors, kind=NEW_KIND, key=f"job-new:{job.id}", site=job.site,
+                         params={"number": job.number, "priority": job.priority},
+                         url=f"/jobs/{job.id}")
+
+
+def render_new(params: dict) -> str:
+    return _("New repair request %(number)s to dispatch.", number=params.get("number", "?"))
+
+
+def _register_kinds() -> None:
+    from pmfield.notifications import services as notifications
+
+    notifications.register_kind(NEW_KIND, render_new)
+
+
+_register_kinds()
 
 
 def list_jobs(

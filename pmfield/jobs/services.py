@@ -406,3 +406,21 @@ def active_materials(site: Site):
         select(Material).where(Material.site_id == site.id, Material.active.is_(True))
         .order_by(Material.code)
     ))
+
+
+def desk_summary(site: Site, now: datetime | None = None) -> dict:
+    """The counts on the desk's and engineering's home card: to dispatch, late, open."""
+    from pmfield.jobs.models import NOT_ARRIVED
+    from pmfield.jobs.models import OPEN_STATES
+
+    now = now or utcnow()
+
+    def count(*where) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(Job).where(Job.site_id == site.id, *where))
+
+    return {
+        "new": count(Job.status == JobStatus.NEW.value),
+        "late": count(Job.status.in_([s.value for s in NOT_ARRIVED]), Job.respond_by < now),
+        "open": count(Job.status.in_([s.value for s in OPEN_STATES])),
+    }

@@ -220,3 +220,16 @@ def test_response_targets_are_edited_per_site(client, login_as, site):
     assert (settings.emergency_minutes, settings.sample_percent) == (10, 25)
     job = new_job(site, priority="emergency")
     assert (job.respond_by - job.created_at).total_seconds() == 600
+
+
+def test_the_desks_home_counts_jobs_to_dispatch_and_late_ones(client, login_as, site, desk,
+                                                              point):
+    late = new_job(site, point=point)
+    late.respond_by = late.created_at.replace(year=2025)
+    db.session.commit()
+    new_job(site, point=point)
+    login_as(desk)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="home-jobs"' in page and "/jobs/new" in page
+    assert "To dispatch" in page and '<span class="badge badge-warning">2</span>' in page
+    assert '<span class="badge badge-danger">1</span>' in page

@@ -14,6 +14,8 @@ from pmfield.auth.roles import JOB_DISPATCHERS
 from pmfield.auth.roles import JOB_INTAKE
 from pmfield.auth.roles import JOB_MANAGERS
 from pmfield.auth.roles import JOB_READERS
+from pmfield.auth.roles import Role
+from pmfield.core.services import register_home_panel
 from pmfield.errors import DomainError
 from pmfield.extensions import db
 from pmfield.jobs import bp
@@ -122,6 +124,15 @@ def list_jobs():
         can_call_back=current_user.role in CALLBACK_RECORDERS,
         callbacks_due=len(callbacks.open_callbacks(site)) if site is not None else 0,
     )
+
+
+def _home_summary(user, site) -> dict:
+    return {"job_summary": services.desk_summary(site), "job_can_take_in": user.role in JOB_INTAKE,
+            "callbacks_due": len(callbacks.open_callbacks(site))
+            if user.role in CALLBACK_RECORDERS else None}
+
+
+register_home_panel(JOB_READERS - {Role.ADMIN}, "jobs/_home_summary.html", _home_summary)
 
 
 # --------------------------------------------------------------------------- intake

@@ -197,4 +197,10 @@ def seed_demo() -> bool:
     from pmfield.checklists.demo import seed_cleaning  # cleaning's: checklists, plans, timetable
 
     seed_cleaning(site, demo_users)
+    from pmfield.jobs.demo import seed_jobs  # repairs': materials catalogue, maintenance plans
+
+    seed_jobs(site, demo_users)
+    from pmfield.jobs.demo_requests import seed_requests  # requests in each stage of their life
+
+    seed_requests(site)
     return True

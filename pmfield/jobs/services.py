@@ -197,6 +197,7 @@ def create_job(
     discipline: Discipline | str | None = None,
     plan=None,
     plan_due_on=None,
+    respond_by: datetime | None = None,
 ) -> Job:
     """Take in a repair request and give it the next number of the year (flush only).
 
@@ -249,7 +250,8 @@ def create_job(
         out_of_scope_reason=out_of_scope_reason if out_of_scope else "",
         priority=priority.value,
         discipline=discipline.value if discipline else None,
-        respond_by=now + timedelta(minutes=settings_for(site).response_minutes(priority)),
+        respond_by=respond_by
+        or now + timedelta(minutes=settings_for(site).response_minutes(priority)),
         plan=plan,
         plan_due_on=plan_due_on,
     )
@@ -395,16 +397,6 @@ def point_choices(site: Site) -> list[Point]:
     return list(db.session.scalars(
         select(Point).where(Point.site_id == site.id, Point.retired_at.is_(None))
         .order_by(Point.code)
-    ))
-
-
-def active_materials(site: Site):
-    """The site's materials catalogue as the technician picks from it."""
-    from pmfield.jobs.models import Material
-
-    return list(db.session.scalars(
-        select(Material).where(Material.site_id == site.id, Material.active.is_(True))
-        .order_by(Material.code)
     ))
 
 

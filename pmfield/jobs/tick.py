@@ -1,11 +1,13 @@
 """The jobs' part of `pmfield tick`: escalate late jobs, draw the weekly callback samples,
-flag overdue callbacks. Safe to run every minute, twice, or from two machines at once."""
+flag overdue callbacks, make the planned maintenance jobs, warn of expiring certificates.
+Safe to run every minute, twice, or from two machines at once."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 from pmfield.extensions import db
 from pmfield.jobs import callbacks
+from pmfield.jobs import maintenance
 from pmfield.jobs import work
 from pmfield.timeutil import utcnow
 
@@ -33,4 +35,6 @@ def tick(now: datetime | None = None) -> JobsTick:
     done = callbacks.tick(now)
     report.samples_drawn = done["samples"]
     report.callbacks_overdue = done["callbacks_overdue"]
+    report.maintenance_jobs = maintenance.generate(now)
+    maintenance.warn_certificates(now)
     return report

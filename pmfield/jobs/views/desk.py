@@ -20,6 +20,7 @@ from pmfield.errors import DomainError
 from pmfield.extensions import db
 from pmfield.jobs import bp
 from pmfield.jobs import callbacks
+from pmfield.jobs import catalogue
 from pmfield.jobs import forms
 from pmfield.jobs import services
 from pmfield.jobs import work
@@ -122,6 +123,7 @@ def list_jobs():
         now=utcnow(),
         can_take_in=current_user.role in JOB_INTAKE,
         can_call_back=current_user.role in CALLBACK_RECORDERS,
+        can_manage=current_user.role in JOB_MANAGERS,
         callbacks_due=len(callbacks.open_callbacks(site)) if site is not None else 0,
     )
 
@@ -252,7 +254,7 @@ def render_job(job, *, errors=None, data=None, status=200):
 
 
 def _materials(job):
-    return services.active_materials(job.site)
+    return catalogue.list_materials(job.site)
 
 
 @bp.route("/<int:job_id>")

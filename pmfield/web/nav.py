@@ -35,6 +35,8 @@ NAV = (
             ALL_ROLES - {Role.SECURITY_SUPERVISOR, Role.CLEANING_SUPERVISOR}),
     NavItem("labels.choose", _l("Labels"), "labels", LABEL_PRINTERS - {Role.ADMIN}),
     NavItem("jobs.list_jobs", _l("Repairs"), "jobs", JOB_NAV_ROLES),
+    # The technician's own jobs; the engineering supervisor has the whole list above.
+    NavItem("jobs.my_jobs", _l("My jobs"), "jobs", frozenset({Role.TECHNICIAN})),
     NavItem("admin.list_users", _l("Users"), "users", frozenset({Role.ADMIN})),
     NavItem("audit.list_entries", _l("Audit"), "audit", AUDIT_READERS),
     NavItem("core.menu", _l("Menu"), "menu", ALL_ROLES),

@@ -30,9 +30,11 @@ NAV = (
     # from the home page and the scanner's code search.
     NavItem("checklists.board", _l("Cleaning"), "cleaning",
             frozenset({Role.CLEANING_SUPERVISOR})),
-    # Likewise the cleaning supervisor's slot goes to the cleaning board.
+    # Likewise the cleaning supervisor's slot goes to the cleaning board, and the engineering
+    # supervisor's to the repairs list.
     NavItem("places.list_points", _l("Points"), "points",
-            ALL_ROLES - {Role.SECURITY_SUPERVISOR, Role.CLEANING_SUPERVISOR}),
+            ALL_ROLES - {Role.SECURITY_SUPERVISOR, Role.CLEANING_SUPERVISOR,
+                         Role.ENGINEERING_SUPERVISOR}),
     NavItem("labels.choose", _l("Labels"), "labels", LABEL_PRINTERS - {Role.ADMIN}),
     NavItem("jobs.list_jobs", _l("Repairs"), "jobs", JOB_NAV_ROLES),
     # The technician's own jobs; the engineering supervisor has the whole list above.

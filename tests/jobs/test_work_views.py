@@ -140,7 +140,7 @@ def test_a_job_from_accept_to_close_through_http(client, login_as, site, assigne
                     {"signature": data_url(signature_png()), "signer_name": "Ms Li"})
     assert response.status_code == 200
     assert reload(job).signature.signer_name == "Ms Li"
-    assert 'src="data:image/png;base64,' in html_of(response)
+    assert f'src="/jobs/{job.id}/signature.png?v=' in html_of(response)
 
     response = post(client, job, "jobs.close_job",
                     {"customer_opinion": "Quick, thanks", "version": job.version})

@@ -279,12 +279,6 @@ def job_categories() -> list[tuple[str, str]]:
     return Category.choices()
 
 
-@bp.app_template_filter("signature_src")
-def signature_src(signature) -> str:
-    """The stored signature as a data: URL for an <img> (the CSP allows data: images)."""
-    return SIGNATURE_DATA_URL + base64.b64encode(signature.png).decode("ascii")
-
-
 # --------------------------------------------------------------------------- scanning
 
 

@@ -30,8 +30,8 @@ from pmfield.jobs.models import CallbackKind
 from pmfield.jobs.models import CallbackMethod
 from pmfield.jobs.models import Job
 from pmfield.jobs.models import JobStatus
-from pmfield.jobs.models import Satisfaction
 from pmfield.jobs.models import SampleDraw
+from pmfield.jobs.models import Satisfaction
 from pmfield.jobs.services import settings_for
 from pmfield.notifications import services as notifications
 from pmfield.places.models import Site

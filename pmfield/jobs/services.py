@@ -16,11 +16,11 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from pmfield.audit.services import record as record_audit
+from pmfield.auth.roles import JOB_READERS
 from pmfield.errors import DomainError
 from pmfield.extensions import db
 from pmfield.extensions import is_valid_id
-from pmfield.audit.services import record as record_audit
-from pmfield.auth.roles import JOB_READERS
 from pmfield.jobs.models import Channel
 from pmfield.jobs.models import Discipline
 from pmfield.jobs.models import Job
@@ -103,7 +103,7 @@ def update_settings(site: Site, values: dict, *, actor) -> JobSettings:
                               name)
         clean[name] = number
     order = ["emergency_minutes", "urgent_minutes", "normal_minutes", "planned_minutes"]
-    for faster, slower in zip(order, order[1:]):
+    for faster, slower in zip(order, order[1:], strict=False):
         if clean[faster] > clean[slower]:
             raise DomainError(_("A less urgent priority cannot have a shorter target."), slower)
     settings = db.session.get(JobSettings, site.id)

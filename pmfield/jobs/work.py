@@ -627,9 +627,10 @@ def escalate_overdue(now: datetime | None = None) -> int:
     for job in late:
         people = notifications.users_with_roles(
             job.site, [Role.ENGINEERING_SUPERVISOR, Role.MANAGER])
-        made += notifications.notify(people, kind="job.overdue", key=f"job-overdue:{job.id}:{job.rework_count}",
-                       site=job.site, params={"number": job.number, "priority": job.priority},
-                       url=f"/jobs/{job.id}")
+        made += notifications.notify(
+            people, kind="job.overdue", key=f"job-overdue:{job.id}:{job.rework_count}",
+            site=job.site, params={"number": job.number, "priority": job.priority},
+            url=f"/jobs/{job.id}")
     return made
 
 

@@ -19,6 +19,7 @@ from pmfield.places.services import list_points
 from pmfield.web.context import current_site
 from pmfield.web.security import roles_required
 
+
 def _parse_id(value: str) -> int:
     """Return a database id, or 404: a malformed id names nothing anybody can see."""
     if not value.isdigit() or not is_valid_id(int(value)):

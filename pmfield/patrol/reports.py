@@ -148,6 +148,26 @@ def parse_day(raw: str | None, default: date | None = None) -> date:
     return day
 
 
+def parse_month(raw: str | None, default: date) -> date:
+    """Read a ?month=YYYY-MM value as its first day; empty gives `default`'s month.
+
+    :raises DomainError: when the value is not a month in that format.
+    """
+    raw = (raw or "").strip()
+    if not raw:
+        return default.replace(day=1)
+    try:
+        if len(raw) != len("2026-11"):
+            raise ValueError(raw)
+        return parse_day(f"{raw}-01")
+    except (ValueError, DomainError):
+        raise DomainError(
+            _("“%(value)s” is not a month. Use YYYY-MM, for example 2026-11.", value=raw[:20]),
+            "month",
+        ) from None
+
+
+
 # --------------------------------------------------------------------------- runs
 
 

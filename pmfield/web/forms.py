@@ -3,7 +3,6 @@ form again, the parsed value goes beside it, and each problem is a message on it
 
 from flask_babel import gettext as _
 
-
 #: Longest number accepted in a number field (anything longer is a typo, not a duration).
 NUMBER_DIGITS = 6
 

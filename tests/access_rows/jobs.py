@@ -41,6 +41,7 @@ ROWS = {
     "jobs.record_callback": Route("GET", {"callback_id": "callback"},
                                   allowed=CALLBACK_RECORDERS, site_scoped=True),
     "jobs.job_settings": Route("GET", allowed=JOB_MANAGERS),
+    "jobs.export_paid": Route("GET", allowed=JOB_MANAGERS),
 }
 
 

@@ -95,7 +95,7 @@ def test_the_weekly_sample_takes_20_percent_of_last_weeks_closed_jobs_once(
     last_week = WEDNESDAY - timedelta(days=7)
     jobs = [closed_job(site, point, tech, when=last_week + timedelta(hours=n)) for n in range(10)]
     closed_job(site, point, tech, when=WEDNESDAY)  # this week: not in the sample
-    draw = callbacks.draw_weekly_sample(site, WEDNESDAY, rng=random.Random(4))
+    draw = callbacks.draw_weekly_sample(site, WEDNESDAY, rng=random.Random(4))  # noqa: S311
     assert (draw.closed_jobs, draw.sampled) == (10, 2)
     assert draw.week_start.isoformat() == "2026-02-23"
     sampled = db.session.scalars(select(Callback).where(Callback.kind == "sample")).all()

@@ -1,7 +1,9 @@
 """The desk's and the engineering supervisor's pages: intake, field reports, dispatch (and the
 desk's lack of it), cancel, callbacks, settings."""
 
+import csv
 import io
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func
@@ -233,3 +235,27 @@ def test_the_desks_home_counts_jobs_to_dispatch_and_late_ones(client, login_as, 
     assert 'id="home-jobs"' in page and "/jobs/new" in page
     assert "To dispatch" in page and '<span class="badge badge-warning">2</span>' in page
     assert '<span class="badge badge-danger">1</span>' in page
+
+
+def test_the_months_paid_jobs_go_to_finance_as_csv(client, login_as, site, point, desk):
+    tech = technician(site)
+    job = on_site(new_job(site, point=point, requester_name="=cmd()"), tech)
+    free = on_site(new_job(site, point=point), tech)
+    with client.application.test_request_context():
+        ready_to_close(job, tech, category="paid", price="85.5")
+        work.close(tech, job)
+        ready_to_close(free, tech)
+        work.close(tech, free)
+    month = job.closed_at.astimezone(ZoneInfo(site.timezone)).strftime("%Y-%m")
+    login_as(desk)
+    assert client.get(f"/jobs/paid.csv?month={month}").status_code == 403
+    login_as(engineering_supervisor(site))
+    assert client.get("/jobs/paid.csv?month=2026-13").status_code == 422
+    response = client.get(f"/jobs/paid.csv?month={month}")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["number", "closed_at", "requester"]
+    assert [r[0] for r in rows[1:]] == [job.number, "total"]
+    assert rows[1][2] == "'=cmd()" and rows[1][9] == "85.50" and rows[-1][9] == "85.50"
+    empty = client.get("/jobs/paid.csv?month=2020-01").get_data(as_text=True)
+    assert empty.splitlines()[1].startswith("total,") and len(empty.splitlines()) == 2

@@ -8,8 +8,8 @@ import pytest
 from pmfield.auth.roles import Role
 from pmfield.extensions import db
 from pmfield.jobs import services
-from pmfield.jobs.views import desk as views
 from pmfield.jobs.models import JobSource
+from pmfield.jobs.views import desk as views
 from pmfield.patrol.models import Incident
 from pmfield.web.security import public
 from tests import factories

@@ -1,12 +1,9 @@
 """Cleaning views for the supervisor's reading: the day's board, an area's history with its
 photos, a month's pass rates, and the day's CSV export."""
 
-from datetime import date
-
 from flask import Response
 from flask import abort
 from flask import request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from pmfield.auth.roles import CLEANING_MANAGERS
@@ -15,6 +12,7 @@ from pmfield.checklists import reports
 from pmfield.checklists import services
 from pmfield.errors import DomainError
 from pmfield.patrol.reports import parse_day
+from pmfield.patrol.reports import parse_month
 from pmfield.web.context import current_site
 from pmfield.web.htmx import render_page
 from pmfield.web.security import roles_required
@@ -58,21 +56,6 @@ def area_history(point_id):
         submissions=reports.area_history(point, reports.site_today(point.site)),
         days=reports.HISTORY_DAYS,
     )
-
-
-def parse_month(raw: str | None, default: date) -> date:
-    raw = (raw or "").strip()
-    if not raw:
-        return default.replace(day=1)
-    try:
-        if len(raw) != len("2026-11"):
-            raise ValueError(raw)
-        return parse_day(f"{raw}-01")
-    except (ValueError, DomainError):
-        raise DomainError(
-            _("“%(value)s” is not a month. Use YYYY-MM, for example 2026-11.", value=raw[:20]),
-            "month",
-        ) from None
 
 
 @bp.route("/month")

@@ -1,6 +1,7 @@
 """Repair jobs for the desk and the engineering supervisor: intake, the list with its timers,
 one job's page, dispatch, cancel, field fault reports and the site's response targets."""
 
+from flask import Response
 from flask import abort
 from flask import current_app
 from flask import request
@@ -22,6 +23,7 @@ from pmfield.jobs import bp
 from pmfield.jobs import callbacks
 from pmfield.jobs import catalogue
 from pmfield.jobs import forms
+from pmfield.jobs import reports
 from pmfield.jobs import services
 from pmfield.jobs import work
 from pmfield.jobs.models import Callback
@@ -32,6 +34,7 @@ from pmfield.jobs.models import JobSource
 from pmfield.jobs.models import JobStatus
 from pmfield.jobs.models import Priority
 from pmfield.jobs.models import Satisfaction
+from pmfield.patrol.reports import parse_month
 from pmfield.photos import services as photos
 from pmfield.places import services as places
 from pmfield.places.views import register_point_panel
@@ -370,3 +373,23 @@ def job_settings():
             errors, status = _errors(error), 422
     return render_page("jobs/settings.html", "jobs/_settings_form.html", status=status,
                        site=site, data=data, errors=errors, saved=saved)
+
+
+# --------------------------------------------------------------------------- finance
+
+
+@bp.route("/paid.csv")
+@roles_required(*JOB_MANAGERS)
+def export_paid():
+    """The month's paid jobs with their prices, for finance (?month=YYYY-MM)."""
+    site = _site_or_404()
+    try:
+        first = parse_month(request.args.get("month"), places.site_today(site))
+    except DomainError as error:
+        return Response(error.message + "\n", status=422, mimetype="text/plain")
+    response = Response(reports.paid_jobs_csv(site, first), mimetype="text/csv")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="paid-jobs-{site.code}-{first:%Y-%m}.csv"'
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -137,6 +137,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from pmfield import admin
+    from pmfield import api
     from pmfield import audit
     from pmfield import auth
     from pmfield import checklists
@@ -161,6 +162,7 @@ def _register_blueprints(app: Flask) -> None:
         photos.bp,
         jobs.bp,
         notifications.bp,
+        api.bp,
     ):
         app.register_blueprint(blueprint)
     check_every_route_declares_access(app)

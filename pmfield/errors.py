@@ -1,6 +1,8 @@
 """Domain errors and the error pages (a full page, or a toast fragment for htmx)."""
 
+from flask import jsonify
 from flask import render_template
+from flask import request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
@@ -30,6 +32,8 @@ class NotFoundError(DomainError):
 
 
 def _render(status: int, title: str, message: str):
+    if request.blueprint == "api":  # the phone's outbox reads JSON, also for these
+        return jsonify(error=message, title=title), status
     template = "errors/_toast.html" if is_partial() else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 

@@ -1,5 +1,6 @@
 """Import every feature's models: Alembic autogenerate and `pmfield shell` see them all."""
 
+from pmfield.api.models import IdempotencyKey  # noqa: F401
 from pmfield.audit.models import AuditEntry  # noqa: F401
 from pmfield.auth.models import User  # noqa: F401
 from pmfield.checklists.models import BlackoutWindow  # noqa: F401

@@ -35,3 +35,8 @@ class Route:
     #: Roles the route lets in that still do not see the world's object (a technician and a
     #: job not assigned to them): they must get 404, never 403 or the object.
     hidden_from: frozenset = frozenset()
+    #: Statuses besides 422 that an admitted role may get for the matrix's empty request
+    #: (the sync API answers 400 to a request without its Idempotency-Key).
+    allowed_errors: frozenset = frozenset()
+    #: What a stranger gets: the login page (302), or 401 from the JSON API.
+    stranger_status: int = 302

@@ -28,7 +28,9 @@ from pmfield.extensions import db
 from pmfield.timeutil import utcnow
 
 #: The phone makes a UUID (crypto.randomUUID) for every action and photo.
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 #: A claim older than this belongs to a request that died before it finished: retake it.
 STALE_CLAIM = timedelta(minutes=2)
 

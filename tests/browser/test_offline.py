@@ -8,6 +8,9 @@ from tests.browser.conftest import sign_in
 pytestmark = pytest.mark.browser
 
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
+#: The first install precaches the shell (the QR decoder's WASM among it): on a loaded
+#: machine that takes longer than the usual wait.
+INSTALL_TIMEOUT_MS = 60_000
 
 
 def test_shell_opens_offline_and_says_so(browser, live_server, signed_in_state):
@@ -16,10 +19,10 @@ def test_shell_opens_offline_and_says_so(browser, live_server, signed_in_state):
     try:
         page.goto(live_server.url + "/")
         # First install: the worker takes over this page (skipWaiting + clients.claim).
-        page.wait_for_function(CONTROLLED)
+        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
         # A navigation through the worker stores the page for offline use.
         page.reload()
-        page.wait_for_function(CONTROLLED)
+        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
         assert page.locator("#net-status").is_hidden()
 
         context.set_offline(True)
@@ -53,9 +56,9 @@ def test_htmx_requests_never_come_from_the_page_cache(browser, live_server, sign
     page = context.new_page()
     try:
         page.goto(live_server.url + "/points")
-        page.wait_for_function(CONTROLLED)
+        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
         page.reload()
-        page.wait_for_function(CONTROLLED)
+        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
         context.set_offline(True)
         # The full page is cached, but an htmx request for the same URL must not get it.
         status = page.evaluate(
@@ -81,7 +84,7 @@ def test_signing_out_forgets_the_cached_pages(browser, live_server):
     page = context.new_page()
     try:
         sign_in(page, live_server)
-        page.wait_for_function(CONTROLLED)
+        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
         page.reload()  # now through the worker: the home page is stored
         page.goto(live_server.url + "/menu")
         with page.expect_navigation(url=f"{live_server.url}/auth/login**"):

@@ -2,7 +2,9 @@
  * phone's camera app opens (templates/patrol/checkin_link.html).
  *
  * A check-in is one POST to /patrol/checkins with an id made here (crypto.randomUUID), so a
- * retry after a network error never records twice. Location is sent only when the guard turned
+ * retry after a network error never records twice. When the POST cannot get through (or the phone
+ * knows it is offline), record() keeps the scan in the outbox (static/js/outbox.js) as a
+ * patrol.checkin event with that same id, so a POST the server did apply is replayed, not doubled. Location is sent only when the guard turned
  * "share my location" on; a recent fix is reused so the scan never waits for GPS.
  */
 (function () {
@@ -52,12 +54,13 @@
 
   function sleep(ms) { return new Promise(function (resolve) { window.setTimeout(resolve, ms); }); }
 
-  /** POST one check-in; resolve {status, html, ok, reason} or reject after retries on network errors. */
-  async function send(url, token, source) {
+  /** POST one check-in; resolve {status, html, ok, reason} or reject after retries on network errors.
+   *  `capture` ({id, scannedAt}) names the scan, so a copy saved in the outbox is the same check-in. */
+  async function send(url, token, source, capture) {
     var body = new FormData();
     body.append("token", token);
-    body.append("client_id", newId());
-    body.append("device_time", new Date().toISOString());
+    body.append("client_id", (capture && capture.id) || newId());
+    body.append("device_time", ((capture && capture.scannedAt) || new Date()).toISOString());
     body.append("source", source);
     var fix = lastPosition;
     if (fix && Date.now() - fix.timestamp < POSITION_MAX_AGE_MS) {
@@ -87,6 +90,74 @@
     throw lastError;
   }
 
+  /** Keep the scan in the phone's outbox (static/js/outbox.js) as a patrol.checkin event. Its id
+   *  is the one the failed POST carried: if that POST did reach the server, the sync is a replay. */
+  function saveOffline(token, capture) {
+    if (!window.PmOutbox) return Promise.reject(new Error("no outbox on this page"));
+    return window.PmOutbox.add({
+      id: capture.id,
+      type: "patrol.checkin",
+      data: { token: token, scanned_at: window.PmOutbox.isoNow(capture.scannedAt) },
+    }).then(function (id) {
+      return { status: 0, html: "", ok: true, reason: null, offline: true, id: id };
+    });
+  }
+
+  /** Record a scan: online with a POST; with no network (or when the POST cannot get through),
+   *  in the outbox. Resolves like send(), with `offline: true` for a scan saved on the phone;
+   *  rejects only when neither worked. */
+  function record(url, token, source) {
+    var capture = { id: newId(), scannedAt: new Date() };
+    if (navigator.onLine === false && window.PmOutbox) return saveOffline(token, capture);
+    return send(url, token, source, capture).catch(function (error) {
+      return saveOffline(token, capture).catch(function () { throw error; });
+    });
+  }
+
+  /** The confirmation for a scan saved on the phone: honest, it has not reached the server. */
+  function showSaved(target, code) {
+    var box = document.getElementById("outbox-status");
+    var text = function (name) { return (box && box.dataset[name]) || ""; };
+    target.textContent = "";
+    var wrap = document.createElement("div");
+    wrap.className = "checkin-result";
+    wrap.id = "checkin-result";
+    wrap.dataset.outcome = "saved";
+    var banner = document.createElement("div");
+    banner.className = "checkin-banner checkin-banner-saved";
+    banner.setAttribute("role", "status");
+    var mark = document.createElement("span");
+    mark.className = "checkin-mark";
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "\u2713";
+    var title = document.createElement("p");
+    title.className = "checkin-title";
+    title.textContent = text("msgCheckinSaved");
+    banner.append(mark, title);
+    if (code) {
+      var codeLine = document.createElement("p");
+      codeLine.className = "code code-large";
+      codeLine.textContent = code;
+      banner.appendChild(codeLine);
+    }
+    var detail = document.createElement("p");
+    detail.textContent = text("msgCheckinSavedDetail");
+    banner.appendChild(detail);
+    var next = document.createElement("div");
+    next.className = "button-group checkin-next";
+    var link = document.createElement("a");
+    link.className = "btn btn-primary btn-block btn-huge";
+    link.href = (box && box.dataset.scanUrl) || "/scan";
+    link.dataset.scanNext = "";
+    link.textContent = text("msgScanNext");
+    next.appendChild(link);
+    wrap.append(banner, next);
+    target.appendChild(wrap);
+    if (navigator.vibrate) navigator.vibrate(120);
+    banner.setAttribute("tabindex", "-1");
+    banner.focus();
+  }
+
   /** Put a result fragment in place, let htmx wire it, and buzz. */
   function show(target, result) {
     target.innerHTML = result.html;
@@ -110,9 +181,13 @@
       if (running) return;
       running = true;
       button.disabled = true;
-      send(form.action, token, "link").then(function (result) {
+      record(form.action, token, "link").then(function (result) {
         if (result.reason === "login") {
           window.location.reload();
+          return;
+        }
+        if (result.offline) {
+          showSaved(target, form.dataset.pointCode);
           return;
         }
         show(target, result);
@@ -142,7 +217,7 @@
     });
   }
 
-  window.pmfieldCheckin = { send: send, show: show };
+  window.pmfieldCheckin = { send: send, record: record, show: show, showSaved: showSaved };
 
   function start() {
     watchLocation();

@@ -7,7 +7,8 @@
  * A result that is a URL whose path ends in /q/<TOKEN> (20 base32 characters) opens that label's
  * page on *this* server: labels may have been printed with another host name, only the path
  * matters. Anything else shows a message and scanning goes on. For guards (data-checkin-url) a
- * label is recorded as a check-in at once (static/js/checkin.js) and the result shown here. In
+ * label is recorded as a check-in at once (static/js/checkin.js) and the result shown here; with no
+ * network it is saved in the phone's outbox (static/js/outbox.js) and said so, never "Checked in". In
  * pick mode (data-pick-form="<form id>") the token is put into that form's "token" input and
  * the form submitted (templates/patrol/route_scan.html adds a route's checkpoints this way).
  *
@@ -158,7 +159,7 @@
   /** Guards: record the check-in straight from the scanner, then offer the next scan. */
   function checkIn(token) {
     say("recording", "success");
-    window.pmfieldCheckin.send(root.dataset.checkinUrl, token, "scanner").then(function (result) {
+    window.pmfieldCheckin.record(root.dataset.checkinUrl, token, "scanner").then(function (result) {
       if (result.reason === "not_patrol") {
         openLabel(token);  // not a checkpoint: show the point's page as for everyone else
         return;
@@ -170,7 +171,8 @@
       view.hidden = true;
       controls.hidden = true;
       resultBox.hidden = false;
-      window.pmfieldCheckin.show(resultBox, result);
+      if (result.offline) window.pmfieldCheckin.showSaved(resultBox, null);  // in the outbox
+      else window.pmfieldCheckin.show(resultBox, result);
       statusBox.textContent = "";
       statusBox.className = "scanner-status alert";
       root.dataset.state = "result";

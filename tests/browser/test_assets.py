@@ -9,6 +9,7 @@ from PIL import Image
 
 from pmfield import resource_dir
 from pmfield.core import services
+from tests import factories
 
 STATIC = resource_dir("static")
 
@@ -22,6 +23,27 @@ def test_every_precached_url_is_served(app, client):
         response = client.get(url)
         assert response.status_code == 200, url
         response.close()
+
+
+def test_the_outbox_and_the_offline_check_in_are_precached(app):
+    with app.test_request_context():
+        urls = services.precache_urls()
+    for name in ("js/outbox.js", "js/checkin.js", "css/patrol.css"):
+        assert f"/static/{name}" in urls, name
+
+
+def test_signed_in_pages_carry_the_outbox_and_who_captures(app, client, site, login_as):
+    guard = login_as(factories.make_user(sites=[site], username="guard-shell"))
+    page = client.get("/").get_data(as_text=True)
+    assert '<script src="/static/js/outbox.js" defer></script>' in page
+    assert f'<meta name="pmfield-user" content="{guard.username}">' in page
+    assert 'id="outbox-status"' in page
+    # Strangers have no outbox of their own: no user, no status.
+    assert client.post("/auth/logout").status_code == 303
+    login = client.get("/auth/login")
+    assert login.status_code == 200
+    assert 'name="pmfield-user"' not in login.get_data(as_text=True)
+    assert 'id="outbox-status"' not in login.get_data(as_text=True)
 
 
 def test_service_worker_carries_the_precache_list_and_a_content_revision(app, client):

@@ -1,0 +1,657 @@
+/* pmfield outbox: what the phone captured, kept in IndexedDB until the server acknowledged it.
+ *
+ * Every item gets its UUID here, at capture time (crypto.randomUUID), never from a rendered page:
+ * a page served from the service worker's cache would repeat it. The UUID is the item's
+ * Idempotency-Key, so a resend after a lost answer is a replay on the server, not a duplicate.
+ *
+ *   item = {id, user, kind: "event" | "photo", type, data, device_time, app_version,
+ *           status: "waiting" | "attention", message, attempts, created, seq}
+ *   photo data = {buffer: ArrayBuffer, type: mime, name}   (not a Blob: Safari refuses those)
+ *
+ * Sync (flush): on load, when the network comes back, when the app becomes visible, every 30 s
+ * while items wait and from "Sync now". Oldest first; a photo before the events naming its UUID
+ * (their data gets the server's photo id). Network errors, 5xx and 429 back off exponentially;
+ * 409 retries later; 401 pauses and asks to sign in again; another 4xx marks the item
+ * "attention" with the server's message (kept until the user discards it); 200/201 removes it.
+ * Only the signed-in user's items are sent; a shared phone keeps the others for their owners.
+ *
+ * API: PmOutbox.add(event) -> id, PmOutbox.addPhoto(file) -> uuid, PmOutbox.flush(),
+ * PmOutbox.count(), PmOutbox.state(), PmOutbox.discard(id), PmOutbox.exportUnsent().
+ * Window event "pmfield:outbox" (detail = state) after every change, for the UI.
+ *
+ * User-facing text comes from data-msg-* on #outbox-status (templates/core/_outbox_status.html),
+ * translated on the server. No inline script anywhere (CSP).
+ */
+(function () {
+  "use strict";
+
+  var DB_NAME = "pmfield-outbox";
+  var DB_VERSION = 1;
+  var ITEMS = "items";
+  var PHOTO_IDS = "photo_ids";
+  var META = "meta";
+  var TIMER_MS = 30000;
+  var BACKOFF_START_MS = 5000;
+  var BACKOFF_MAX_MS = 5 * 60 * 1000;
+  var REQUEST_TIMEOUT_MS = 20000;
+  var UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+  var dbPromise = null;
+  var flushing = null;
+  var paused = false;
+  var syncing = false;
+  var failures = 0;
+  var retryAt = 0;
+  var seqCounter = 0;
+  var persistAsked = false;
+
+  function metaContent(name) {
+    var meta = document.querySelector('meta[name="' + name + '"]');
+    return meta ? meta.content : "";
+  }
+
+  function currentUser() { return metaContent("pmfield-user"); }
+
+  function appVersion() { return metaContent("app-version"); }
+
+  function statusRoot() { return document.getElementById("outbox-status"); }
+
+  function msg(name) {
+    var root = statusRoot();
+    var key = "msg" + name.charAt(0).toUpperCase() + name.slice(1);
+    return (root && root.dataset[key]) || "";
+  }
+
+  /** The one-item wording (data-msg-<name>-one) when n is 1 and the template has it. */
+  function plural(source, name, n) {
+    var key = "msg" + name.charAt(0).toUpperCase() + name.slice(1);
+    var text = (n === 1 && source.dataset[key + "One"]) || source.dataset[key] || "";
+    return fill(text, { n: n });
+  }
+
+  function fill(text, values) {
+    return String(text).replace(/\{(\w+)\}/g, function (all, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : all;
+    });
+  }
+
+  function newId() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  /** The phone's clock as ISO 8601 with its own UTC offset (2026-12-02T02:10:00.000+08:00). */
+  function isoNow(date) {
+    var d = date || new Date();
+    function pad(n, w) { return String(Math.abs(n)).padStart(w || 2, "0"); }
+    var offset = -d.getTimezoneOffset();
+    var sign = offset >= 0 ? "+" : "-";
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + "T" +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." +
+      pad(d.getMilliseconds(), 3) + sign + pad(Math.floor(Math.abs(offset) / 60)) + ":" +
+      pad(Math.abs(offset) % 60);
+  }
+
+  /* ---------- IndexedDB (plain, promise-wrapped) ---------- */
+
+  function openDb() {
+    if (!dbPromise) {
+      dbPromise = new Promise(function (resolve, reject) {
+        if (!window.indexedDB) {
+          reject(new Error("IndexedDB is not available"));
+          return;
+        }
+        var request = indexedDB.open(DB_NAME, DB_VERSION);
+        // Forward-only migrations: each version adds what it needs, never drops queued items.
+        request.onupgradeneeded = function (event) {
+          var db = request.result;
+          if (event.oldVersion < 1) {
+            var items = db.createObjectStore(ITEMS, { keyPath: "id" });
+            items.createIndex("seq", "seq");
+            db.createObjectStore(PHOTO_IDS, { keyPath: "uuid" });
+            db.createObjectStore(META, { keyPath: "key" });
+          }
+        };
+        request.onsuccess = function () {
+          var db = request.result;
+          db.onversionchange = function () { db.close(); dbPromise = null; };
+          resolve(db);
+        };
+        request.onerror = function () { reject(request.error); };
+        request.onblocked = function () { reject(new Error("outbox database blocked")); };
+      });
+      dbPromise.catch(function () { dbPromise = null; });
+    }
+    return dbPromise;
+  }
+
+  function tx(stores, mode, work) {
+    return openDb().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(stores, mode);
+        var result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = function () { reject(t.error); };
+        t.onabort = function () { reject(t.error || new Error("transaction aborted")); };
+        work(t, function (value) { result = value; });
+      });
+    });
+  }
+
+  function put(store, value) {
+    return tx([store], "readwrite", function (t) { t.objectStore(store).put(value); });
+  }
+
+  function getOne(store, key) {
+    return tx([store], "readonly", function (t, done) {
+      var r = t.objectStore(store).get(key);
+      r.onsuccess = function () { done(r.result); };
+    });
+  }
+
+  function remove(store, key) {
+    return tx([store], "readwrite", function (t) { t.objectStore(store).delete(key); });
+  }
+
+  /** Every item, oldest first. */
+  function allItems() {
+    return tx([ITEMS], "readonly", function (t, done) {
+      var r = t.objectStore(ITEMS).index("seq").getAll();
+      r.onsuccess = function () { done(r.result || []); };
+    });
+  }
+
+  function nextSeq() {
+    seqCounter = (seqCounter + 1) % 1000;
+    return Date.now() * 1000 + seqCounter;
+  }
+
+  function askPersistence() {
+    if (persistAsked) return;
+    persistAsked = true;
+    if (navigator.storage && navigator.storage.persist) {
+      navigator.storage.persist().catch(function () {});
+    }
+  }
+
+  function newItem(kind, type, data, id) {
+    var user = currentUser();
+    if (!user) return Promise.reject(new Error("nobody is signed in"));
+    var item = {
+      id: id && UUID.test(id) ? id : newId(),
+      user: user,
+      kind: kind,
+      type: type,
+      data: data,
+      device_time: isoNow(),
+      app_version: appVersion(),
+      status: "waiting",
+      message: "",
+      attempts: 0,
+      created: isoNow(),
+      seq: nextSeq(),
+    };
+    askPersistence();
+    // Stored before anyone is told "saved": the promise resolves once IndexedDB committed it.
+    return put(ITEMS, item).then(function () {
+      changed();
+      window.setTimeout(function () { flush(); }, 0);
+      return item.id;
+    });
+  }
+
+  /** Queue an event {type, data, id?}; resolves with its id once it is on the phone. */
+  function add(event) {
+    if (!event || !event.type) return Promise.reject(new Error("an event needs a type"));
+    return newItem("event", event.type, event.data || {}, event.id);
+  }
+
+  /** Queue a photo (a File or Blob); resolves with its UUID, to name it in events' data. */
+  function addPhoto(file) {
+    return file.arrayBuffer().then(function (buffer) {
+      return newItem("photo", "photo", {
+        buffer: buffer, type: file.type || "application/octet-stream", name: file.name || "photo.jpg",
+      });
+    });
+  }
+
+  /* ---------- State for the UI ---------- */
+
+  function state() {
+    var user = currentUser();
+    return Promise.all([allItems(), getOne(META, "last_synced")]).then(function (results) {
+      var items = results[0];
+      var mine = items.filter(function (item) { return item.user === user; });
+      var others = {};
+      items.forEach(function (item) {
+        if (item.user !== user) others[item.user] = (others[item.user] || 0) + 1;
+      });
+      return {
+        user: user,
+        waiting: mine.filter(function (item) { return item.status === "waiting"; }).length,
+        attention: mine.filter(function (item) { return item.status === "attention"; }).map(function (item) {
+          return { id: item.id, kind: item.kind, type: item.type, message: item.message, created: item.created };
+        }),
+        unsent: mine.length,
+        others: others,
+        lastSynced: results[1] ? results[1].value : null,
+        paused: paused,
+        syncing: syncing,
+        retryAt: retryAt,
+      };
+    });
+  }
+
+  /** This user's unsent items (waiting or needing attention). */
+  function count() {
+    return state().then(function (s) { return s.unsent; });
+  }
+
+  function changed() {
+    state().then(function (s) {
+      window.dispatchEvent(new CustomEvent("pmfield:outbox", { detail: s }));
+    }, function () {});
+  }
+
+  /* ---------- Sending ---------- */
+
+  function timeoutSignal() {
+    return window.AbortSignal && AbortSignal.timeout ? AbortSignal.timeout(REQUEST_TIMEOUT_MS) : undefined;
+  }
+
+  function session(url) {
+    return fetch(url, {
+      credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
+      signal: timeoutSignal(),
+    });
+  }
+
+  /** Strings in `data` that are UUIDs of photos: the ones still queued block the event. */
+  function photoRefs(data, refs) {
+    if (typeof data === "string") {
+      if (UUID.test(data)) refs.push(data);
+    } else if (Array.isArray(data)) {
+      data.forEach(function (v) { photoRefs(v, refs); });
+    } else if (data && typeof data === "object" && !(data instanceof ArrayBuffer)) {
+      Object.keys(data).forEach(function (k) { photoRefs(data[k], refs); });
+    }
+    return refs;
+  }
+
+  function replaceRefs(data, map) {
+    if (typeof data === "string") return Object.prototype.hasOwnProperty.call(map, data) ? map[data] : data;
+    if (Array.isArray(data)) return data.map(function (v) { return replaceRefs(v, map); });
+    if (data && typeof data === "object") {
+      var out = {};
+      Object.keys(data).forEach(function (k) { out[k] = replaceRefs(data[k], map); });
+      return out;
+    }
+    return data;
+  }
+
+  function request(item, csrf, urls, photoMap) {
+    var headers = {
+      "Idempotency-Key": item.id, "X-CSRFToken": csrf, "X-Device-Time": isoNow(),
+      Accept: "application/json",
+    };
+    var body;
+    var url;
+    if (item.kind === "photo") {
+      body = new FormData();
+      body.append("file", new Blob([item.data.buffer], { type: item.data.type }), item.data.name || "photo.jpg");
+      url = urls.photos;
+    } else {
+      headers["Content-Type"] = "application/json";
+      body = JSON.stringify({ id: item.id, type: item.type, data: replaceRefs(item.data, photoMap) });
+      url = urls.events;
+    }
+    return fetch(url, {
+      method: "POST", body: body, headers: headers, credentials: "same-origin", cache: "no-store",
+      signal: timeoutSignal(),
+    });
+  }
+
+  function readError(response) {
+    return response.json().then(function (body) {
+      return (body && body.error) || "";
+    }, function () { return ""; }).then(function (text) {
+      return text || fill(msg("refused"), { status: response.status });
+    });
+  }
+
+  function backOff() {
+    failures += 1;
+    var wait = Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * Math.pow(2, failures - 1));
+    retryAt = Date.now() + wait;
+  }
+
+  function photoMapFor() {
+    return tx([PHOTO_IDS], "readonly", function (t, done) {
+      var r = t.objectStore(PHOTO_IDS).getAll();
+      r.onsuccess = function () {
+        var map = {};
+        (r.result || []).forEach(function (row) { map[row.uuid] = row.server_id; });
+        done(map);
+      };
+    });
+  }
+
+  /** One pass over this user's waiting items, oldest first. Resolves with a summary. */
+  async function runFlush() {
+    var root = statusRoot();
+    var user = currentUser();
+    if (!root || !user) return { sent: 0 };
+    var mine = (await allItems()).filter(function (item) { return item.user === user && item.status === "waiting"; });
+    if (!mine.length) return { sent: 0 };
+
+    syncing = true;
+    changed();
+    var urls = { events: root.dataset.eventsUrl, photos: root.dataset.photosUrl };
+    var sent = 0;
+    try {
+      var response;
+      try {
+        response = await session(root.dataset.sessionUrl);
+      } catch (error) {
+        backOff();
+        return { sent: 0, error: "network" };
+      }
+      if (response.status === 401 || response.redirected) {
+        paused = true;
+        return { sent: 0, error: "login" };
+      }
+      if (!response.ok) {
+        backOff();
+        return { sent: 0, error: "server" };
+      }
+      var info = await response.json();
+      paused = false;
+      // The server says who is signed in: only their items go out.
+      var owner = info.user;
+      var photoMap = await photoMapFor();
+      var items = (await allItems()).filter(function (item) { return item.user === owner && item.status === "waiting"; });
+      var queuedPhotos = {};
+      (await allItems()).forEach(function (item) { if (item.kind === "photo") queuedPhotos[item.id] = true; });
+
+      for (var i = 0; i < items.length; i++) {
+        var item = items[i];
+        if (item.kind === "event") {
+          var blocked = photoRefs(item.data, []).some(function (ref) { return queuedPhotos[ref]; });
+          if (blocked) continue;  // its photo is not on the server yet
+        }
+        item.attempts = (item.attempts || 0) + 1;
+        await put(ITEMS, item);
+        try {
+          response = await request(item, info.csrf_token, urls, photoMap);
+        } catch (error) {
+          backOff();
+          return { sent: sent, error: "network" };
+        }
+        if (response.status === 200 || response.status === 201) {
+          if (item.kind === "photo") {
+            var body = await response.json().catch(function () { return {}; });
+            photoMap[item.id] = body.id;
+            delete queuedPhotos[item.id];
+            await put(PHOTO_IDS, { uuid: item.id, server_id: body.id, at: isoNow() });
+          }
+          await remove(ITEMS, item.id);
+          sent += 1;
+          failures = 0;
+          retryAt = 0;
+          changed();
+          continue;
+        }
+        if (response.status === 401) {
+          paused = true;
+          return { sent: sent, error: "login" };
+        }
+        if (response.status === 409 || response.status === 429 || response.status >= 500) {
+          backOff();
+          return { sent: sent, error: "retry" };
+        }
+        // Refused for good: keep it, show it with the server's reason, go on with the next.
+        item.status = "attention";
+        item.message = await readError(response);
+        item.http_status = response.status;
+        await put(ITEMS, item);
+        changed();
+      }
+      return { sent: sent };
+    } finally {
+      if (sent) await put(META, { key: "last_synced", value: new Date().toISOString() });
+      syncing = false;
+      changed();
+    }
+  }
+
+  /** Send what waits. `force` (Sync now, back online) ignores the back-off wait. */
+  function flush(force) {
+    if (flushing) return flushing;
+    if (!force && retryAt && Date.now() < retryAt) return Promise.resolve({ sent: 0, error: "backoff" });
+    if (force) { retryAt = 0; paused = false; }
+    var run = function () { return runFlush(); };
+    var locked = navigator.locks && navigator.locks.request
+      ? navigator.locks.request("pmfield-outbox", run)
+      : run();
+    flushing = Promise.resolve(locked).catch(function (error) {
+      console.warn("pmfield outbox:", error);
+      backOff();
+      return { sent: 0, error: "failed" };
+    }).finally(function () { flushing = null; });
+    return flushing;
+  }
+
+  function discard(id) {
+    return getOne(ITEMS, id).then(function (item) {
+      if (!item || item.user !== currentUser()) return false;
+      return remove(ITEMS, id).then(function () { changed(); return true; });
+    });
+  }
+
+  /* ---------- Export (the escape hatch when nothing gets through) ---------- */
+
+  function base64(buffer) {
+    var bytes = new Uint8Array(buffer);
+    var out = "";
+    for (var i = 0; i < bytes.length; i += 0x8000) {
+      out += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(out);
+  }
+
+  function exportUnsent() {
+    var user = currentUser();
+    return allItems().then(function (items) {
+      var mine = items.filter(function (item) { return item.user === user; }).map(function (item) {
+        var copy = Object.assign({}, item);
+        if (item.kind === "photo") {
+          copy.data = { type: item.data.type, name: item.data.name, base64: base64(item.data.buffer) };
+        }
+        return copy;
+      });
+      var file = new Blob([JSON.stringify({
+        format: "pmfield-outbox-export", version: 1, exported_at: isoNow(), user: user,
+        app_version: appVersion(), items: mine,
+      }, null, 2)], { type: "application/json" });
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(file);
+      link.download = "pmfield-unsent-" + user + "-" + isoNow().slice(0, 19).replace(/[:T]/g, "-") + ".json";
+      document.body.appendChild(link);
+      link.click();
+      window.setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 1000);
+      return mine.length;
+    });
+  }
+
+  /* ---------- Status UI (templates/core/_outbox_status.html) ---------- */
+
+  function timeOf(iso) {
+    var d = new Date(iso);
+    return String(d.getHours()).padStart(2, "0") + ":" + String(d.getMinutes()).padStart(2, "0");
+  }
+
+  function render(s) {
+    var root = statusRoot();
+    if (!root) return;
+    var others = Object.keys(s.others);
+    var hasSomething = s.unsent || others.length || s.lastSynced;
+    root.hidden = !hasSomething;
+    root.dataset.waiting = String(s.waiting);
+    root.dataset.attention = String(s.attention.length);
+    root.dataset.state = s.paused ? "paused" : s.syncing ? "syncing" : s.unsent ? "waiting" : "idle";
+
+    var summary = root.querySelector("[data-outbox-summary]");
+    if (s.paused && s.unsent) summary.textContent = plural(root, "signin", s.unsent);
+    else if (s.waiting) summary.textContent = msg("saved") + " · " + fill(msg("waiting"), { n: s.waiting });
+    else if (!s.attention.length && s.lastSynced) summary.textContent = msg("allSent");
+    else summary.textContent = "";
+    var signin = root.querySelector("[data-outbox-signin]");
+    if (signin) signin.hidden = !(s.paused && s.unsent);
+
+    var synced = root.querySelector("[data-outbox-synced]");
+    synced.textContent = s.lastSynced ? fill(msg("lastSynced"), { time: timeOf(s.lastSynced) }) : "";
+
+    var othersBox = root.querySelector("[data-outbox-others]");
+    othersBox.textContent = others.map(function (name) {
+      return fill(msg("others"), { n: s.others[name], user: name });
+    }).join(" · ");
+    othersBox.hidden = !others.length;
+
+    var syncButton = root.querySelector("[data-outbox-sync]");
+    syncButton.hidden = !s.waiting;
+    syncButton.disabled = s.syncing;
+    var signinLink = root.querySelector("[data-outbox-signin]");
+    root.querySelector(".outbox-actions").hidden = syncButton.hidden && (!signinLink || signinLink.hidden);
+
+    var box = root.querySelector("[data-outbox-attention]");
+    box.hidden = !s.attention.length;
+    box.querySelector("[data-outbox-attention-title]").textContent =
+      fill(msg("attention"), { n: s.attention.length });
+    var list = box.querySelector("ul");
+    list.textContent = "";
+    s.attention.forEach(function (item) {
+      var li = document.createElement("li");
+      li.className = "outbox-item";
+      li.dataset.id = item.id;
+      var what = document.createElement("p");
+      what.className = "outbox-item-what";
+      what.textContent = (item.kind === "photo" ? msg("kindPhoto") : item.type) + " · " + timeOf(item.created);
+      var why = document.createElement("p");
+      why.className = "outbox-item-message";
+      why.textContent = item.message;
+      var discardButton = document.createElement("button");
+      discardButton.type = "button";
+      discardButton.className = "btn btn-danger";
+      discardButton.dataset.outboxDiscard = item.id;
+      discardButton.textContent = msg("discard");
+      li.append(what, why, discardButton);
+      list.appendChild(li);
+    });
+    updateLogoutGuard(s);
+  }
+
+  /* ---------- Logout guard (templates/core/menu.html) ---------- */
+
+  var exported = false;
+
+  function updateLogoutGuard(s) {
+    var guard = document.querySelector("[data-logout-guard]");
+    if (!guard || guard.hidden) return;
+    if (!s.unsent) {
+      guard.hidden = true;
+      return;
+    }
+    guard.querySelector("[data-logout-guard-text]").textContent = plural(guard, "unsent", s.unsent);
+    guard.querySelector("[data-logout-anyway]").hidden = !exported;
+  }
+
+  function wireLogout() {
+    document.querySelectorAll("form[data-outbox-logout]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (form.dataset.outboxChecked === "1") return;
+        event.preventDefault();
+        count().then(function (n) { return n; }, function () { return 0; }).then(function (n) {
+          var guard = document.querySelector("[data-logout-guard]");
+          if (!n || !guard) {
+            form.dataset.outboxChecked = "1";
+            form.submit();
+            return;
+          }
+          guard.hidden = false;
+          state().then(updateLogoutGuard);
+          var focus = guard.querySelector("[data-logout-guard-text]");
+          focus.setAttribute("tabindex", "-1");
+          focus.focus();
+        });
+      });
+    });
+    document.addEventListener("click", function (event) {
+      var exportButton = event.target.closest("[data-outbox-export]");
+      if (exportButton) {
+        event.preventDefault();
+        exportUnsent().then(function () {
+          exported = true;
+          state().then(updateLogoutGuard);
+        });
+        return;
+      }
+      var anyway = event.target.closest("[data-logout-anyway]");
+      if (anyway) {
+        var form = document.querySelector("form[data-outbox-logout]");
+        if (form) {
+          form.dataset.outboxChecked = "1";
+          form.submit();
+        }
+      }
+    });
+  }
+
+  /* ---------- Triggers ---------- */
+
+  function wire() {
+    var root = statusRoot();
+    window.addEventListener("pmfield:outbox", function (event) { render(event.detail); });
+    document.addEventListener("click", function (event) {
+      if (event.target.closest("[data-outbox-sync]")) {
+        event.preventDefault();
+        flush(true);
+        return;
+      }
+      var discardButton = event.target.closest("[data-outbox-discard]");
+      if (discardButton && window.confirm(msg("discardConfirm"))) {
+        discard(discardButton.dataset.outboxDiscard);
+      }
+    });
+    wireLogout();
+    window.addEventListener("online", function () { flush(true); });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") flush();
+    });
+    window.setInterval(function () {
+      if (document.visibilityState === "visible" && !paused) flush();
+    }, TIMER_MS);
+    if (root) {
+      changed();
+      flush();
+    }
+  }
+
+  window.PmOutbox = {
+    add: add,
+    addPhoto: addPhoto,
+    flush: function () { return flush(true); },
+    count: count,
+    state: state,
+    discard: discard,
+    exportUnsent: exportUnsent,
+    isoNow: isoNow,
+  };
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", wire);
+  else wire();
+})();

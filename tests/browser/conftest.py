@@ -9,6 +9,7 @@ import io
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,22 +136,25 @@ def live_server(tmp_path_factory):
         token = label_token(point.current_label)
         db.session.remove()
 
+    with serving(app, username=GUARD_USERNAME, password=factories.PASSWORD,
+                 point_code=POINT_CODE, token=token) as server:
+        yield server
+
+
+@contextmanager
+def serving(app, **details):
+    """Serve `app` on a free local port in a thread; yield its LiveServer(**details)."""
     server = make_server("127.0.0.1", 0, buffered(app), threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield LiveServer(
-        url=f"http://127.0.0.1:{server.server_port}",
-        app=app,
-        username=GUARD_USERNAME,
-        password=factories.PASSWORD,
-        point_code=POINT_CODE,
-        token=token,
-    )
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, **details)
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
 
 
 # Playwright's sync API allows one running instance per thread, and other test packages

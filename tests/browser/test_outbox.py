@@ -3,7 +3,6 @@ the guard from signing out), and reaches the server exactly once when the networ
 A forged label queued offline comes back refused and stays, shown as needing attention."""
 
 import json
-import threading
 
 import pytest
 from sqlalchemy import select
@@ -14,10 +13,8 @@ from pmfield.patrol.models import CheckIn
 from pmfield.places.services import label_token
 from tests import factories
 from tests.browser.conftest import PRINTED_ORIGIN
-from tests.browser.conftest import LiveServer
-from tests.browser.conftest import QuietHandler
-from tests.browser.conftest import buffered
 from tests.browser.conftest import phone_context
+from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
@@ -34,8 +31,6 @@ FORGED = "ABCDEFGHIJKLMNOPQRST"
 @pytest.fixture(scope="module")
 def outbox_server(tmp_path_factory, chromium_path):
     """A server of its own: these tests add check-ins, which other modules count."""
-    from werkzeug.serving import make_server
-
     root = tmp_path_factory.mktemp("outbox")
     app = create_app(
         {
@@ -55,22 +50,9 @@ def outbox_server(tmp_path_factory, chromium_path):
         factories.make_user(sites=[site], username=NEXT_SHIFT, display_name="Ned Next")
         token = label_token(point.current_label)
         db.session.remove()
-    server = make_server("127.0.0.1", 0, buffered(app), threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, name="outbox-server", daemon=True)
-    thread.start()
-    yield LiveServer(
-        url=f"http://127.0.0.1:{server.server_port}",
-        app=app,
-        username=USERNAME,
-        password=factories.PASSWORD,
-        point_code=CODE,
-        token=token,
-    )
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with serving(app, username=USERNAME, password=factories.PASSWORD, point_code=CODE,
+                 token=token) as server:
+        yield server
 
 
 def _check_ins(server) -> list[tuple[str, str, str]]:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from pmfield.auth.models import User
 from pmfield.auth.roles import JOB_DISPATCHERS
+from pmfield.auth.roles import JOB_INTAKE
 from pmfield.auth.roles import JOB_WORKERS
 from pmfield.auth.roles import Role
 from pmfield.errors import DomainError
@@ -240,7 +241,13 @@ def _notify_assigned(job: Job, users) -> None:
 
 
 def cancel(actor, job: Job, reason: str, *, now: datetime | None = None) -> Job:
-    """Cancel a request that was never started (a duplicate, withdrawn). Commits."""
+    """Cancel a request that was never started (a duplicate, withdrawn). Commits.
+
+    :raises JobRefused: the actor is not one who takes in requests (desk, engineering, manager).
+    """
+    if actor.role not in JOB_INTAKE or not actor.can_access_site(job.site):
+        raise JobRefused(_("Only the service desk, engineering or the manager cancel requests."),
+                         "job")
     reason = _text(reason, REASON_MAX, "reason",
                    required_message=_("Say why the request is cancelled."))
     _move(job, "cancel", actor, now or utcnow(), note=reason)

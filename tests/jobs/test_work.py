@@ -246,3 +246,15 @@ def test_a_close_makes_one_callback_due_by_the_end_of_the_next_day(site, job, te
     (callback,) = job.callbacks
     assert callback.due_at == datetime(2026, 3, 3, 16, 0, tzinfo=UTC)  # March 4, 00:00 local
     assert count(Callback) == 1 and count(Job) == 1
+
+
+def test_only_intake_roles_cancel_and_only_before_the_work_starts(site, job, tech, in_request):
+    with pytest.raises(work.JobRefused):
+        work.cancel(tech, job, "Not needed")
+    desk = factories.make_user(Role.DESK, sites=[site])
+    with pytest.raises(DomainError, match="Say why"):
+        work.cancel(desk, job, " ")
+    on_site(job, tech)
+    with pytest.raises(DomainError, match="while the job is On site"):
+        work.cancel(desk, job, "Duplicate")
+    assert job.status == "on_site"

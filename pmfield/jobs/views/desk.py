@@ -295,6 +295,8 @@ def cancel_job(job_id):
     data = {"reason": request.form.get("reason", "")}
     try:
         work.cancel(current_user, job, data["reason"])
+    except work.JobRefused:
+        abort(403)
     except DomainError as error:
         db.session.rollback()
         return render_job(job, errors=_errors(error), data=data, status=422)

@@ -1,7 +1,6 @@
 """Preventive maintenance and the materials catalogue: due dates, planned jobs made once
 however often (and however concurrently) tick runs, validation, certificate warnings."""
 
-import threading
 from datetime import UTC
 from datetime import date
 from datetime import datetime
@@ -9,7 +8,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import g
 from sqlalchemy import func
 from sqlalchemy import select
 
@@ -31,6 +29,7 @@ from pmfield.places import services as places
 from pmfield.places.models import Asset
 from pmfield.timeutil import utcnow
 from tests import factories
+from tests.concurrency import run_together
 from tests.conftest import TEST_DATABASE_URL
 from tests.jobs.factories import new_job
 
@@ -238,27 +237,7 @@ class TestTwoTicksAtOnce:
     """Two processes running tick at the same moment, each in its own transaction."""
 
     def run_together(self, app, jobs):
-        barrier = threading.Barrier(len(jobs))
-        results, errors = [None] * len(jobs), []
-
-        def worker(i, job):
-            with app.app_context(), app.test_request_context():
-                g.__dict__.clear()
-                try:
-                    barrier.wait(timeout=10)
-                    results[i] = job()
-                except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-                    errors.append(error)
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
-        return results
+        return run_together(app, jobs, in_request=True)
 
     @pytest.mark.parametrize("blind", [False, True])
     def test_each_due_date_gets_one_job(self, app, site, point, monkeypatch, blind):

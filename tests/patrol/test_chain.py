@@ -1,10 +1,8 @@
 """The tamper-evident chain of check-ins: edited, deleted and relinked rows are caught."""
 
-import threading
 from itertools import pairwise
 
 import pytest
-from flask import g
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import text
@@ -19,6 +17,7 @@ from pmfield.patrol.models import ChainHead
 from pmfield.patrol.models import CheckIn
 from pmfield.timeutil import utcnow
 from tests import factories
+from tests.concurrency import run_together
 from tests.conftest import TEST_DATABASE_URL
 from tests.patrol.factories import make_route
 from tests.patrol.factories import token_of
@@ -183,28 +182,7 @@ class TestConcurrent:
         return app_config
 
     def run_together(self, app, jobs):
-        """Run each job in its own thread and app context, all started together."""
-        barrier = threading.Barrier(len(jobs))
-        results, errors = [None] * len(jobs), []
-
-        def worker(i, job):
-            with app.app_context():
-                g.__dict__.clear()
-                try:
-                    barrier.wait(timeout=10)
-                    results[i] = job()
-                except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-                    errors.append(error)
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
-        return results
+        return run_together(app, jobs)
 
     def test_two_guards_checking_in_at_once_get_consecutive_numbers(self, app, site):
         guards = [factories.make_user(Role.GUARD, sites=[site]).id for _ in range(2)]

@@ -5,7 +5,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from flask import g
 from flask_babel import force_locale
 from sqlalchemy import func
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from pmfield.patrol.models import PatrolRun
 from pmfield.patrol.models import RunPoint
 from pmfield.places.models import Site
 from tests import factories
+from tests.concurrency import run_together
 from tests.conftest import TEST_DATABASE_URL
 from tests.patrol.factories import local
 from tests.patrol.factories import make_route
@@ -257,28 +257,7 @@ class TestConcurrent:
         return app_config
 
     def run_together(self, app, jobs):
-        """Run each job in its own thread and app context, all started together."""
-        barrier = threading.Barrier(len(jobs))
-        results, errors = [None] * len(jobs), []
-
-        def worker(i, job):
-            with app.app_context():
-                g.__dict__.clear()
-                try:
-                    barrier.wait(timeout=10)
-                    results[i] = job()
-                except Exception as error:  # noqa: BLE001  (reported by the assertion below)
-                    errors.append(error)
-                finally:
-                    db.session.remove()
-
-        threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert errors == []
-        return results
+        return run_together(app, jobs)
 
     def test_two_ticks_at_once_plan_and_close_each_run_once(self, app, site, route, supervisors):
         make_schedule(route, times="22:00,00:00,02:00", run_minutes=30, grace_minutes=10)

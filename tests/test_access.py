@@ -32,6 +32,7 @@ MATRIX = {
     "core.home": Route("GET"),
     "core.menu": Route("GET"),
     "core.scan": Route("GET"),
+    "core.offline_pages": Route("GET"),
     "core.set_locale": Route("POST", allowed=PUBLIC),
     "core.set_theme": Route("POST"),
     "core.set_site": Route("POST"),

@@ -6,6 +6,7 @@ Handlers take (user, data, context, key) and return (201, body); a refusal raise
 
 import base64
 import binascii
+import math
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -37,26 +38,43 @@ TIME = {"type": "string", "format": "date-time",
 NUMBER = {"type": "number"}
 
 
+def _phone_time(context, data, name: str):
+    """The event's time `name`, by the phone's clock, corrected to the server's."""
+    return context.server_time(parse_time(data.get(name), name), name)
+
+
 def _forbidden_if_about_who(refusal: checkins.CheckInRefused) -> DomainError:
     if refusal.reason in ("site", "role"):
         refusal.status = 403
     return refusal
 
 
+def _position(data, name: str) -> float | None:
+    """A coordinate or accuracy, as the float the check-in stores (and hashes into the chain:
+    an int would hash as 31 and verify as 31.0). NaN, infinity and true/false are no number."""
+    value = data.get(name)
+    if value is None:
+        return None
+    number = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond any float
+            number = None
+    if number is None or not math.isfinite(number):
+        raise ApiError(422, _("%(field)s must be a number.", field=name), name)
+    return number
+
+
 def patrol_checkin(user, data, context, key):
     """A guard's scan, maybe made offline hours ago: it counts at the phone's scan time,
     corrected by the clock offset measured at this sync, and is flagged when that offset is
     beyond the site's tolerance."""
-    scanned_at = context.server_time(parse_time(data.get("scanned_at"), "scanned_at"))
+    scanned_at = _phone_time(context, data, "scanned_at")
     token = data.get("token")
     if not isinstance(token, str):
-        raise ApiError(422, _("%(field)s is missing.", field="token"), "token")
-    position = {}
-    for name in ("latitude", "longitude", "accuracy_m"):
-        value = data.get(name)
-        if value is not None and not isinstance(value, int | float):
-            raise ApiError(422, _("%(field)s must be a number.", field=name), name)
-        position[name] = value
+        raise ApiError(422, _("%(field)s must be text.", field="token"), "token")
+    position = {name: _position(data, name) for name in ("latitude", "longitude", "accuracy_m")}
     try:
         result = checkins.record_check_in(
             user, token, source="sync", client_id=key, device_time=context.device_now,
@@ -75,9 +93,30 @@ def patrol_checkin(user, data, context, key):
     }
 
 
+def _id(data, name: str) -> int | None:
+    """The id of a record the event names (None when it names none): a whole number; a text,
+    a fraction or true/false is refused rather than looked up."""
+    value = data.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ApiError(422, _("%(field)s must be a whole number.", field=name), name)
+    return value
+
+
+def _text(data, name: str) -> str:
+    """A text field of the event: "" when not given; a number or a list is refused."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ApiError(422, _("%(field)s must be text.", field=name), name)
+    return value
+
+
 def _job(user, data):
-    job_id = data.get("job")
-    job = job_services.get_job_for_user(user, job_id) if isinstance(job_id, int) else None
+    job_id = _id(data, "job")
+    job = job_services.get_job_for_user(user, job_id) if job_id is not None else None
     if job is None:
         raise ApiError(404, _("No such job."), "job")
     return job
@@ -100,21 +139,20 @@ def _arrive(user, job, data, context):
     label, status = places.resolve_token(data.get("token"))
     if label is None:
         raise DomainError(_("This is not one of our labels."), "token")
-    work.arrive(user, job, label, now=context.server_time(
-        parse_time(data.get("scanned_at"), "scanned_at")) if "scanned_at" in data
-        else context.received_at)
+    work.arrive(user, job, label, now=_phone_time(context, data, "scanned_at")
+                if "scanned_at" in data else context.received_at)
 
 
 def _close(user, job, data, context):
-    work.close(user, job, customer_opinion=data.get("customer_opinion") or "",
-               no_signature_reason=data.get("no_signature_reason") or "",
+    work.close(user, job, customer_opinion=_text(data, "customer_opinion"),
+               no_signature_reason=_text(data, "no_signature_reason"),
                now=context.received_at)
 
 
 def callback_record(user, data, context, key):
-    callback_id = data.get("callback")
-    callback = callbacks.get_callback_for_user(user, callback_id) if isinstance(
-        callback_id, int) else None
+    callback_id = _id(data, "callback")
+    callback = callbacks.get_callback_for_user(user, callback_id) if callback_id is not None \
+        else None
     if callback is None:
         raise ApiError(404, _("No such callback."), "callback")
     outcome = callbacks.parse_outcome(data)
@@ -149,7 +187,7 @@ register_event_type(EventType(
 register_event_type(EventType(
     "job.hold", "Put the job on hold with a reason.", {"job": JOB, "reason": STRING},
     _job_step(lambda user, job, data, context: work.hold(
-        user, job, data.get("reason") or "", now=context.received_at)),
+        user, job, _text(data, "reason"), now=context.received_at)),
     required=("job", "reason"),
 ))
 register_event_type(EventType(
@@ -160,7 +198,7 @@ register_event_type(EventType(
 register_event_type(EventType(
     "job.note", "Add to the work notes.", {"job": JOB, "text": STRING},
     _job_step(lambda user, job, data, context: work.add_note(
-        user, job, data.get("text") or "", now=context.received_at)),
+        user, job, _text(data, "text"), now=context.received_at)),
     required=("job", "text"),
 ))
 register_event_type(EventType(
@@ -183,10 +221,12 @@ register_event_type(EventType(
 def _photo(user, data, name: str = "photo"):
     """The server photo an event names (uploaded first through /api/v1/photos), or None when
     the event names none. A photo the user may not see is 404; attaching checks the rest."""
-    photo_id = data.get(name)
+    if isinstance(data.get(name), str):  # the phone's UUID of a photo it never uploaded
+        raise ApiError(404, _("No such photo."), name)
+    photo_id = _id(data, name)
     if photo_id is None:
         return None
-    photo = photos.get_photo_for_user(user, photo_id) if isinstance(photo_id, int) else None
+    photo = photos.get_photo_for_user(user, photo_id)
     if photo is None:
         raise ApiError(404, _("No such photo."), name)
     return photo
@@ -198,7 +238,7 @@ def _photo(user, data, name: str = "photo"):
 def _anomaly_check_in(user, data):
     """The check-in an anomaly is about: its id, or the id of the patrol.checkin event that
     recorded it (all the phone knows when both were made offline)."""
-    check_in_id = data.get("checkin")
+    check_in_id = _id(data, "checkin")
     event_id = data.get("checkin_event")
     if check_in_id is None and isinstance(event_id, str):
         row = db.session.scalar(select(IdempotencyKey).where(
@@ -230,15 +270,14 @@ def patrol_anomaly(user, data, context, key):
 
 def patrol_handover(user, data, context, key):
     """The outgoing guard's handover for a site, maybe naming the guard taking over."""
-    site_id = data.get("site")
-    site = places.get_site_for_user(user, site_id) if isinstance(site_id, int) else None
+    site_id = _id(data, "site")
+    site = places.get_site_for_user(user, site_id) if site_id is not None else None
     if site is None:
         raise ApiError(404, _("No such site."), "site")
     incoming = None
-    incoming_id = data.get("incoming")
+    incoming_id = _id(data, "incoming")
     if incoming_id is not None:
-        incoming = handovers.get_site_user(site, incoming_id) if isinstance(
-            incoming_id, int) else None
+        incoming = handovers.get_site_user(site, incoming_id)
         if incoming is None:
             raise DomainError(_("Choose who takes over from the list."), "incoming")
     texts = {name: data.get(name) if isinstance(data.get(name), str) else ""
@@ -308,8 +347,8 @@ def _put_in_photos(user, start, sheet, data) -> None:
 def checklist_submit(user, data, context, key):
     """A cleaning checklist filled in at the area, maybe offline: it counts at the phone's
     times (opened, submitted), corrected by the clock offset measured at this sync."""
-    started_at = context.server_time(parse_time(data.get("started_at"), "started_at"))
-    submitted_at = (context.server_time(parse_time(data.get("submitted_at"), "submitted_at"))
+    started_at = _phone_time(context, data, "started_at")
+    submitted_at = (_phone_time(context, data, "submitted_at")
                     if data.get("submitted_at") is not None else context.received_at)
     deadline = (parse_time(data.get("deadline"), "deadline")
                 if data.get("deadline") is not None else None)
@@ -340,9 +379,9 @@ CORRECTION_FIXERS = frozenset({Role.CLEANER, Role.CLEANING_SUPERVISOR})
 
 def correction_fix(user, data, context, key):
     """A correction put right, with the photo that shows it."""
-    correction_id = data.get("correction")
-    correction = inspections.get_correction_for_user(user, correction_id) if isinstance(
-        correction_id, int) else None
+    correction_id = _id(data, "correction")
+    correction = inspections.get_correction_for_user(user, correction_id) if (
+        correction_id is not None) else None
     if correction is None:
         raise ApiError(404, _("No such correction."), "correction")
     if user.role not in CORRECTION_FIXERS:
@@ -362,7 +401,7 @@ def job_material(user, data, context, key):
     """A material used on the job, from the site's catalogue."""
     job = _job(user, data)
     quantity = data.get("quantity")
-    used = work.add_material(user, job, data.get("material"),
+    used = work.add_material(user, job, _id(data, "material"),
                              "" if isinstance(quantity, bool) else quantity,
                              now=context.received_at)
     status, body = _job_answer(job)

@@ -60,7 +60,9 @@ def document() -> dict:
                     "oneOf": [{"$ref": f"#/components/schemas/event.{name}"} for name in names],
                     "discriminator": {"propertyName": "type"},
                 }}}},
-                "responses": ANSWERS,
+                "responses": ANSWERS | {"413": {
+                    "description": "The event is larger than 1 MiB.",
+                    "content": {"application/json": {"schema": ERROR}}}},
             }},
             "/api/v1/photos": {"post": {
                 "summary": "Store one photo exactly once.",

@@ -207,9 +207,14 @@ class SyncContext:
             return timedelta(0)
         return self.received_at - self.device_now
 
-    def server_time(self, device_time: datetime) -> datetime:
-        """A time taken by the phone's clock, corrected to the server's."""
-        return device_time + self.clock_offset
+    def server_time(self, device_time: datetime, field_name: str) -> datetime:
+        """A time taken by the phone's clock (the event's `field_name`), corrected to the
+        server's."""
+        try:
+            return device_time + self.clock_offset
+        except OverflowError:  # e.g. year 9999 from a phone whose clock is far behind
+            raise ApiError(422, _("%(field)s is out of range: check the phone's clock.",
+                                  field=field_name), field_name) from None
 
 
 def parse_time(raw, field_name: str) -> datetime:
@@ -234,7 +239,7 @@ def parse_event(body) -> tuple[str, str, dict]:
     event_id, kind, data = body.get("id"), body.get("type"), body.get("data")
     if not isinstance(event_id, str) or not UUID_RE.match(event_id):
         raise ApiError(422, _("The event id must be a UUID."), "id")
-    if kind not in EVENT_TYPES:
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:  # a list or object is unhashable
         raise ApiError(422, _("Unknown event type."), "type")
     if not isinstance(data, dict):
         raise ApiError(422, _("The event data must be a JSON object."), "data")

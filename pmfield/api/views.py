@@ -13,6 +13,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from pmfield.api import bp
 from pmfield.api import events  # noqa: F401  (registers the event types)
@@ -26,6 +27,10 @@ from pmfield.timeutil import utcnow
 from pmfield.web.context import current_site
 from pmfield.web.security import _mark
 from pmfield.web.security import public
+
+#: Largest body of one event (bytes). The biggest event, a signature (at most 512 KiB of PNG,
+#: about 700 KiB as base64), fits; photos go to /photos, bounded by MAX_CONTENT_LENGTH.
+EVENT_MAX_BYTES = 1024 * 1024
 
 
 def api_signed_in(view):
@@ -63,9 +68,15 @@ def session_info():
 @api_signed_in
 def post_event():
     """Apply one event of the outbox exactly once (Idempotency-Key = the event's id)."""
+    request.max_content_length = min(EVENT_MAX_BYTES,
+                                     request.max_content_length or EVENT_MAX_BYTES)
     try:
         key = services.check_key(request.headers.get("Idempotency-Key"))
-        body = request.get_json(silent=True)
+        try:
+            body = request.get_json(silent=True)
+        except RequestEntityTooLarge:
+            raise ApiError(413, _("The event is too large (max %(kb)s KB).",
+                                  kb=request.max_content_length // 1024)) from None
         if body is None:
             raise ApiError(400, _("Send the event as JSON."))
         outcome = services.apply_event(current_user, key, body, _context())

@@ -56,6 +56,32 @@ def register_home_panel(roles, template: str, context: Callable[[object, object]
     HOME_PANELS.append(HomePanel(frozenset(roles), template, context))
 
 
+@dataclass(frozen=True)
+class OfflinePages:
+    roles: frozenset
+    pages: Callable[[object, object], list[str]]
+
+
+OFFLINE_PAGES: list[OfflinePages] = []
+
+
+def register_offline_pages(roles, pages: Callable[[object, object], list[str]]) -> None:
+    """Let a feature name the pages `roles` need with no signal (today's work), as URLs for
+    (user, site); the service worker keeps them while the phone is online."""
+    OFFLINE_PAGES.append(OfflinePages(frozenset(roles), pages))
+
+
+def offline_pages(user, site) -> list[str]:
+    """The pages the phone keeps for `user`: the home page and the scanner, then each
+    feature's pages of today's work, each once."""
+    urls = [url_for("core.home"), url_for("core.scan"), url_for("core.menu")]
+    if site is not None:
+        for entry in OFFLINE_PAGES:
+            if user.role in entry.roles:
+                urls.extend(entry.pages(user, site))
+    return list(dict.fromkeys(urls))
+
+
 def home_template(user) -> str:
     """Return the home page template of a user's role."""
     if user.role in HOME_POINTS:
@@ -90,7 +116,18 @@ SHELL_STATIC = (
     "js/scan.js",
     "js/checkin.js",
     "js/outbox.js",
+    "js/update.js",
+    # The field forms work offline: their scripts are in the shell too.
+    "js/outbox-forms.js",
+    "js/photo.js",
+    "js/signature.js",
+    "js/job-arrive.js",
     "css/patrol.css",
+    # Pages kept for offline use (jobs, checklists, photos) need their styles with no signal.
+    "css/jobs.css",
+    "css/checklists.css",
+    "css/photos.css",
+    "css/notifications.css",
     "vendor/htmx.min.js",
     "vendor/barcode-detector-ponyfill.js",
     "vendor/zxing_reader.wasm",

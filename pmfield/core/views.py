@@ -95,6 +95,16 @@ def scan():
     return render_template("core/scan.html")
 
 
+@bp.route("/offline-pages")
+@signed_in
+def offline_pages():
+    """The pages this user's phone keeps for working with no signal (static/js/app.js asks,
+    the service worker fetches and keeps them)."""
+    response = jsonify({"pages": services.offline_pages(current_user, current_site())})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.route("/healthz")
 @public
 def healthz():

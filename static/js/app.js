@@ -29,6 +29,36 @@
       });
   }
 
+  /* ---------- Today's pages, kept for work with no signal ---------- */
+
+  /** Ask the server which pages today's work needs (GET /offline-pages) and have the service
+   *  worker keep them (it fetches only those missing or older than a few minutes), on every
+   *  page shown online: a job assigned an hour ago opens in the basement too. Sets
+   *  data-kept-pages on <html> when done (the number of pages kept). */
+  function keepTodaysPages() {
+    var body = document.body;
+    var url = body && body.dataset.offlinePages;
+    if (!url || !("serviceWorker" in navigator) || navigator.onLine === false) return;
+    fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok || response.redirected) throw new Error("offline pages: " + response.status);
+        return response.json();
+      })
+      .then(function (answer) {
+        return navigator.serviceWorker.ready.then(function (registration) {
+          return new Promise(function (resolve) {
+            var channel = new MessageChannel();
+            channel.port1.onmessage = function (event) { resolve(event.data || {}); };
+            registration.active.postMessage({ type: "keep-pages", urls: answer.pages || [] }, [channel.port2]);
+          });
+        });
+      })
+      .then(function (result) {
+        document.documentElement.dataset.keptPages = String((result.kept || []).length);
+      })
+      .catch(function (error) { console.warn("pmfield:", error); });
+  }
+
   /* ---------- Offline indicator ---------- */
 
   function netStatus() {
@@ -157,11 +187,14 @@
     watchToasts();
     watchActions();
     registerServiceWorker();
+    keepTodaysPages();
+    window.addEventListener("online", keepTodaysPages);
   }
 
   window.pmfield = window.pmfield || {};
   window.pmfield.showToast = showToast;
   window.pmfield.showOffline = showOffline;
+  window.pmfield.keepTodaysPages = keepTodaysPages;
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

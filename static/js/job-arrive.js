@@ -7,6 +7,10 @@
  *
  * The arrival is safe to send again: the server takes the same label twice as one arrival, so
  * a retry after a network error never records two.
+ *
+ * Where the phone's outbox is (signed-in pages), the arrival goes through it as a job.arrive
+ * event, like every field write: online it is sent at once and the job's page opens; offline
+ * (a page kept by the service worker) it waits on the phone, timed when the label was scanned.
  */
 (function () {
   "use strict";
@@ -69,6 +73,36 @@
     var button = form.querySelector("[data-arrive-button]");
     var running = false;
 
+    function viaOutbox() {
+      var token = form.querySelector('input[name="token"]').value;
+      window.PmOutbox.submit({
+        type: "job.arrive",
+        data: { job: Number(form.dataset.jobId), token: token, scanned_at: window.PmOutbox.isoNow() },
+      }).then(function (result) {
+        if (result.outcome === "sent") {
+          if (navigator.vibrate) navigator.vibrate(120);
+          window.location.replace(form.dataset.jobUrl);
+          return;
+        }
+        if (result.outcome === "saved") {
+          if (navigator.vibrate) navigator.vibrate(120);
+          status.textContent = form.dataset.msgSaved;
+          status.className = "arrive-status alert alert-warning";
+          status.dataset.outbox = "saved";
+          return;
+        }
+        status.textContent = result.message;
+        status.className = "arrive-status alert alert-error";
+        button.disabled = false;
+        running = false;
+      }, function () {
+        status.textContent = form.dataset.msgOffline;
+        status.className = "arrive-status alert alert-error";
+        button.disabled = false;
+        running = false;
+      });
+    }
+
     function run(event) {
       if (event) event.preventDefault();
       if (running) return;
@@ -76,6 +110,10 @@
       button.disabled = true;
       status.textContent = form.dataset.msgSending;
       status.className = "arrive-status";
+      if (window.PmOutbox && document.getElementById("outbox-status") && form.dataset.jobId) {
+        viaOutbox();
+        return;
+      }
       send(form).then(function (result) {
         if (result.redirected || result.status === 401) {
           window.location.reload();  // signed out meanwhile: the login page, then back here

@@ -16,6 +16,7 @@
  * Only the signed-in user's items are sent; a shared phone keeps the others for their owners.
  *
  * API: PmOutbox.add(event) -> id, PmOutbox.addPhoto(file) -> uuid, PmOutbox.flush(),
+ * PmOutbox.submit(event, photos) -> {outcome: sent | refused | saved} (a page's form),
  * PmOutbox.count(), PmOutbox.state(), PmOutbox.discard(id), PmOutbox.exportUnsent().
  * Window event "pmfield:outbox" (detail = state) after every change, for the UI.
  *
@@ -26,7 +27,7 @@
   "use strict";
 
   var DB_NAME = "pmfield-outbox";
-  var DB_VERSION = 1;
+  var DB_VERSION = 2;
   var ITEMS = "items";
   var PHOTO_IDS = "photo_ids";
   var META = "meta";
@@ -44,6 +45,9 @@
   var retryAt = 0;
   var seqCounter = 0;
   var persistAsked = false;
+  /** What the server answered for items sent (or refused) since the page loaded, by id:
+   *  {ok, status, body, message}. submit() reads it to tell the form what happened. */
+  var results = {};
 
   function metaContent(name) {
     var meta = document.querySelector('meta[name="' + name + '"]');
@@ -116,13 +120,31 @@
             db.createObjectStore(PHOTO_IDS, { keyPath: "uuid" });
             db.createObjectStore(META, { keyPath: "key" });
           }
+          if (event.oldVersion < 2) {
+            // v2: look items up by owner (a shared phone). Built over the items already queued;
+            // none is rewritten.
+            request.transaction.objectStore(ITEMS).createIndex("user", "user");
+          }
         };
-        request.onsuccess = function () {
-          var db = request.result;
-          db.onversionchange = function () { db.close(); dbPromise = null; };
-          resolve(db);
+        function opened(open) {
+          return function () {
+            var db = open.result;
+            db.onversionchange = function () { db.close(); dbPromise = null; };
+            resolve(db);
+          };
+        }
+        request.onsuccess = opened(request);
+        request.onerror = function () {
+          if (!request.error || request.error.name !== "VersionError") {
+            reject(request.error);
+            return;
+          }
+          // A newer app version (another tab) migrated the database further: its stores only
+          // ever grow, so this version keeps working with it instead of losing its outbox.
+          var current = indexedDB.open(DB_NAME);
+          current.onsuccess = opened(current);
+          current.onerror = function () { reject(current.error); };
         };
-        request.onerror = function () { reject(request.error); };
         request.onblocked = function () { reject(new Error("outbox database blocked")); };
       });
       dbPromise.catch(function () { dbPromise = null; });
@@ -393,8 +415,9 @@
           return { sent: sent, error: "network" };
         }
         if (response.status === 200 || response.status === 201) {
+          var body = await response.json().catch(function () { return {}; });
+          results[item.id] = { ok: true, status: response.status, body: body };
           if (item.kind === "photo") {
-            var body = await response.json().catch(function () { return {}; });
             photoMap[item.id] = body.id;
             delete queuedPhotos[item.id];
             await put(PHOTO_IDS, { uuid: item.id, server_id: body.id, at: isoNow() });
@@ -418,6 +441,7 @@
         item.status = "attention";
         item.message = await readError(response);
         item.http_status = response.status;
+        results[item.id] = { ok: false, status: response.status, message: item.message };
         await put(ITEMS, item);
         changed();
       }
@@ -444,6 +468,45 @@
       return { sent: 0, error: "failed" };
     }).finally(function () { flushing = null; });
     return flushing;
+  }
+
+  /* ---------- Submitting from a page (static/js/outbox-forms.js) ---------- */
+
+  function setPath(data, path, value) {
+    var keys = path.split(".");
+    var here = data;
+    for (var i = 0; i < keys.length - 1; i++) {
+      if (!here[keys[i]] || typeof here[keys[i]] !== "object") here[keys[i]] = {};
+      here = here[keys[i]];
+    }
+    here[keys[keys.length - 1]] = value;
+  }
+
+  /** Queue an event with its photos ({"data.path": File}), then try to send it at once.
+   *  Resolves {outcome: "sent", body} once the server recorded it; {outcome: "refused",
+   *  message} when the server refused it while the user waited (the item is then dropped: the
+   *  form still holds what was typed); {outcome: "saved"} when it waits on the phone. */
+  async function submit(event, photos) {
+    var data = JSON.parse(JSON.stringify(event.data || {}));
+    var paths = Object.keys(photos || {});
+    for (var i = 0; i < paths.length; i++) {
+      setPath(data, paths[i], await addPhoto(photos[paths[i]]));
+    }
+    var id = await add({ type: event.type, data: data });
+    if (navigator.onLine !== false) {
+      for (var attempt = 0; attempt < 3 && !results[id]; attempt++) {
+        var summary = await flush(true);
+        if (summary && summary.error) break;
+      }
+    }
+    var answer = results[id];
+    if (answer && answer.ok) return { outcome: "sent", id: id, body: answer.body };
+    if (answer) {
+      await remove(ITEMS, id);
+      changed();
+      return { outcome: "refused", id: id, status: answer.status, message: answer.message };
+    }
+    return { outcome: "saved", id: id };
   }
 
   function discard(id) {
@@ -644,6 +707,7 @@
   window.PmOutbox = {
     add: add,
     addPhoto: addPhoto,
+    submit: submit,
     flush: function () { return flush(true); },
     count: count,
     state: state,

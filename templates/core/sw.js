@@ -9,6 +9,8 @@
  *   htmx requests     never touched (a fragment must never be shown as a page, nor a page swapped
  *                     in as a fragment)
  *   non-GET requests  never cached (offline writes are the page outbox's job, not the cache's)
+ *   kept pages        the page names today's work (GET /offline-pages); "keep-pages" fetches and
+ *                     keeps those pages, so they open with no signal
  */
 "use strict";
 
@@ -25,9 +27,11 @@ const STATIC_PREFIX = {{ static_prefix|tojson }};
  * (sign in/out, language, theme, site): drop them and refresh the offline page. */
 const RESET_PATHS = new Set({{ reset_paths|tojson }});
 /** Pages kept for offline use; the oldest go first (search results would pile up otherwise). */
-const MAX_PAGES = 60;
+const MAX_PAGES = 120;
 /** A slow network answer loses to a cached copy after this long (the network still refreshes it). */
 const NAVIGATION_TIMEOUT_MS = 6000;
+/** A kept page younger than this is not fetched again when the next page asks. */
+const KEEP_FRESH_MS = 5 * 60 * 1000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -35,8 +39,9 @@ self.addEventListener("install", (event) => {
       const cache = await caches.open(SHELL_CACHE);
       // cache: "reload" skips the HTTP cache so the shell matches this version.
       await cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })));
-      // Take over at once only on the first install. Updates wait until every tab is closed
-      // (an update banner comes with the offline outbox).
+      // Take over at once only on the first install. An update waits: the page's update banner
+      // (static/js/update.js) posts "skip-waiting" once the outbox is empty and the user taps
+      // Reload; otherwise it takes over when every tab is closed.
       if (!self.registration.active) {
         await self.skipWaiting();
       }
@@ -59,6 +64,25 @@ self.addEventListener("activate", (event) => {
       await self.clients.claim();
     })()
   );
+});
+
+/** The update banner's Reload (static/js/update.js): a waiting version takes over now. */
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "skip-waiting") {
+    event.waitUntil(self.skipWaiting());
+  }
+});
+
+/** The page asks to keep the pages of today's work ({type: "keep-pages", urls}); the answer
+ * ({kept, failed}) goes back on the message's port once they are in the page cache. */
+self.addEventListener("message", (event) => {
+  if (!event.data || event.data.type !== "keep-pages") return;
+  const port = event.ports && event.ports[0];
+  const work = keepPages(event.data.urls || []).then(
+    (result) => port && port.postMessage(result),
+    (error) => port && port.postMessage({ kept: [], failed: [], error: String(error) })
+  );
+  event.waitUntil(work);
 });
 
 self.addEventListener("fetch", (event) => {
@@ -115,8 +139,12 @@ async function page(event) {
     const preloaded = await event.preloadResponse;
     const response = preloaded || (await fetch(request));
     if (isCacheablePage(response)) {
-      await cache.put(key, response.clone());
-      await trim(cache, MAX_PAGES);
+      const copy = response.clone();
+      await withPageCache(async () => {
+        const current = await caches.open(PAGE_CACHE);
+        await current.put(key, copy);
+        await trim(current, MAX_PAGES);
+      });
     }
     return response;
   })();
@@ -151,7 +179,51 @@ function isCacheablePage(response) {
   return type.startsWith("text/html") && !/no-store|private/.test(control);
 }
 
-/** Let a sign-in/out or settings POST through, then forget pages rendered for the old state. */
+/** Page-cache work runs one at a time: deleting the cache while another task holds it open
+ * would silently drop what that task puts in it. */
+let pageCacheQueue = Promise.resolve();
+
+function withPageCache(task) {
+  const run = pageCacheQueue.then(task, task);
+  pageCacheQueue = run.catch(() => undefined);
+  return run;
+}
+
+/** Fetch and keep each same-origin page (today's work, for offline use). */
+function keepPages(urls) {
+  return withPageCache(async () => {
+    const cache = await caches.open(PAGE_CACHE);
+    const kept = [];
+    const failed = [];
+    for (const href of urls) {
+      const url = new URL(href, self.location.origin);
+      if (url.origin !== self.location.origin) continue;
+      const cached = await cache.match(pageKey(url.href));
+      const age = cached ? Date.now() - Date.parse(cached.headers.get("Date") || "") : NaN;
+      if (age >= 0 && age < KEEP_FRESH_MS) {
+        kept.push(url.pathname);  // fresh enough: every page shown online asks again
+        continue;
+      }
+      try {
+        const response = await fetch(url.href, { credentials: "same-origin", cache: "no-store" });
+        if (isCacheablePage(response)) {
+          await cache.put(pageKey(url.href), response);
+          kept.push(url.pathname);
+        } else {
+          failed.push(url.pathname);
+        }
+      } catch (error) {
+        failed.push(url.pathname);
+      }
+    }
+    // Today's pages are the newest: the trim takes older browsing first.
+    await trim(cache, MAX_PAGES);
+    return { kept, failed };
+  });
+}
+
+/** Let a sign-in/out or settings POST through, then forget pages rendered for the old state
+ * before the answer goes back, so the next page (and what it keeps) starts from nothing. */
 async function resetAfter(event) {
   let response;
   try {
@@ -160,9 +232,9 @@ async function resetAfter(event) {
     if (event.request.mode !== "navigate") throw error;
     return (await caches.match(OFFLINE_URL)) || Response.error();
   }
+  await withPageCache(() => caches.delete(PAGE_CACHE));
   event.waitUntil(
     (async () => {
-      await caches.delete(PAGE_CACHE);
       try {
         const fresh = await fetch(new Request(OFFLINE_URL, { cache: "reload" }));
         if (fresh.ok) await (await caches.open(SHELL_CACHE)).put(OFFLINE_URL, fresh);

@@ -260,3 +260,68 @@ def write_qr_y4m(path: Path, text: str, *, width=640, height=480, qr_px=360, fra
         f.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420\n".encode())
         for _ in range(frames):
             f.write(b"FRAME\n" + y.tobytes() + cb.tobytes() + cr.tobytes())
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (for a server that must restart on
+    the same port, which port 0 cannot give)."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+#: The phone's outbox, read straight from IndexedDB (every item, any user, any status).
+OUTBOX_ITEMS_JS = """() => new Promise((resolve, reject) => {
+    const open = indexedDB.open("pmfield-outbox");
+    open.onsuccess = () => {
+      const request = open.result.transaction("items").objectStore("items").getAll();
+      request.onsuccess = () => { resolve(request.result); open.result.close(); };
+      request.onerror = () => reject(request.error);
+    };
+    open.onerror = () => reject(open.error);
+})"""
+
+
+def outbox_state(page) -> dict:
+    """PmOutbox.state() of the page: waiting, attention, unsent, syncing..."""
+    return page.evaluate("() => PmOutbox.state()")
+
+
+def flush_until_empty(page, *, timeout_s: float = 60, pause_s: float = 0.2) -> list[dict]:
+    """Call PmOutbox.flush() (which forces past the back-off) until nothing of the signed-in
+    user waits; return each flush's summary. Fails after timeout_s."""
+    import time
+
+    summaries = []
+    deadline = time.monotonic() + timeout_s
+    while True:
+        summaries.append(page.evaluate("() => PmOutbox.flush()"))
+        state = outbox_state(page)
+        if state["waiting"] == 0 and not state["syncing"]:
+            return summaries
+        if time.monotonic() > deadline:
+            pytest.fail(f"the outbox still holds {state['waiting']} items after {timeout_s} s; "
+                        f"flushes: {summaries[-5:]}")
+        time.sleep(pause_s)
+
+
+def wait_for_async(page, predicate: str, *, timeout_s: float = TIMEOUT_MS / 1000,
+                   pause_s: float = 0.05):
+    """Poll an async predicate (a JS function returning a Promise) until it resolves truthy.
+
+    page.wait_for_function is no use for these: it takes the Promise itself as the value and
+    returns as soon as it settles, truthy or not ("() => PmOutbox.state().then((s) => !s.syncing)"
+    returns after one call even while syncing).
+    """
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(predicate)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"still false after {timeout_s} s: {predicate}")
+        time.sleep(pause_s)

@@ -32,6 +32,20 @@ def test_the_outbox_and_the_offline_check_in_are_precached(app):
         assert f"/static/{name}" in urls, name
 
 
+def test_every_page_carries_the_update_banner_and_the_worker_can_skip_waiting(
+    app, client, site, login_as
+):
+    with app.test_request_context():
+        assert "/static/js/update.js" in services.precache_urls()
+    assert "skip-waiting" in client.get("/sw.js").get_data(as_text=True)
+    anonymous = client.get("/auth/login").get_data(as_text=True)
+    login_as(factories.make_user(sites=[site], username="guard-update-banner"))
+    for page in (anonymous, client.get("/").get_data(as_text=True)):
+        assert '<script src="/static/js/update.js" defer></script>' in page
+        assert 'id="update-banner"' in page
+        assert "A new version of pmfield is ready." in page
+
+
 def test_signed_in_pages_carry_the_outbox_and_who_captures(app, client, site, login_as):
     guard = login_as(factories.make_user(sites=[site], username="guard-shell"))
     page = client.get("/").get_data(as_text=True)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from pmfield.api.models import IdempotencyKey
 from pmfield.auth.roles import Role
 from pmfield.checklists.models import ChecklistSubmission
 from pmfield.extensions import db
@@ -108,6 +109,14 @@ def test_a_cleaner_fails_an_item_with_a_photo_and_the_board_shows_it(
         assert failed.note == "Bin overflowing"
         # Shrunk on the phone to about 1600 px at most, re-encoded on the server.
         assert failed.photo.width <= 1600 and failed.photo.content_type == "image/jpeg"
+        # The page wrote through the sync API, as it does offline: the photo, then the event.
+        answers = db.session.execute(select(
+            IdempotencyKey.kind, IdempotencyKey.response_status, IdempotencyKey.response_body
+        ).where(IdempotencyKey.user_id == submission.user_id).order_by(IdempotencyKey.id)).all()
+        assert [(kind, status) for kind, status, _body in answers] == [
+            ("photo", 201), ("event", 201)]
+        assert answers[0].response_body["id"] == failed.photo.id
+        assert answers[1].response_body["submission"]["id"] == submission.id
         db.session.remove()
 
     context = phone_context(browser)

@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from pmfield.api.models import IdempotencyKey
 from pmfield.auth.roles import Role
 from pmfield.extensions import db
 from pmfield.jobs import work
@@ -31,6 +32,16 @@ DESK = "desk-jobs-browser"
 SUPERVISOR = "eng-lead-browser"
 TECHNICIAN = "tech-browser"
 POINT = "PUMP-B1"
+#: What the sync API answered the technician's page, step by step: (kind, HTTP status, the
+#: job's status after it).
+STEPS_THROUGH_THE_API = [
+    ("event", 201, "accepted"), ("event", 201, "on_the_way"),
+    ("event", 201, "on_site"),  # the arrival, from the label's page
+    ("photo", 201, None), ("event", 201, "on_site"),  # the before photo, then its job.photo
+    ("photo", 201, None), ("event", 201, "on_site"),  # the after photo
+    ("event", 201, "on_site"), ("event", 201, "on_site"),  # category, signature
+    ("event", 201, "closed"),
+]
 
 
 @pytest.fixture(scope="module")
@@ -190,6 +201,14 @@ def test_a_job_from_the_desk_to_the_callback(
             photos_of = work.photos_of_job(job)
             assert (len(photos_of["before"]), len(photos_of["after"])) == (1, 1)
             assert [e.action for e in job.events][-1] == "close"
+            # Every step the technician's page took went through the sync API, as offline.
+            tech_id = next(a.user_id for a in job.assignments)
+            answers = db.session.execute(select(
+                IdempotencyKey.kind, IdempotencyKey.response_status, IdempotencyKey.response_body
+            ).where(IdempotencyKey.user_id == tech_id).order_by(IdempotencyKey.id)).all()
+            steps = [(kind, status, (body.get("job") or {}).get("status")) for kind, status, body
+                     in answers]
+            assert steps == STEPS_THROUGH_THE_API, steps
             callback_id = db.session.scalar(
                 select(Callback.id).where(Callback.job_id == job_id))
             number = job.number
@@ -209,6 +228,10 @@ def test_a_job_from_the_desk_to_the_callback(
         with live_server.app.app_context():
             done = db.session.get(Callback, callback_id)
             assert done.satisfaction == "satisfied" and done.comments == "Happy with the repair"
+            recorded = db.session.scalar(select(IdempotencyKey).where(
+                IdempotencyKey.user_id == done.done_by_id))
+            assert recorded.response_status == 201
+            assert recorded.response_body["callback"]["id"] == callback_id
             db.session.remove()
     finally:
         chromium.close()

@@ -38,8 +38,9 @@ def test_shell_opens_offline_and_says_so(browser, live_server, signed_in_state):
         page.locator("#net-status").wait_for(state="visible")
         assert page.inner_text("#net-status") == "Offline"
 
-        # A page never opened on this phone: the offline page, in the user's language.
-        page.goto(live_server.url + "/menu")
+        # A page never opened on this phone (and not one of today's kept pages): the offline
+        # page, in the user's language.
+        page.goto(live_server.url + "/notifications/")
         page.locator("#offline-page").wait_for()
         assert page.inner_text("#offline-page h1") == "This phone is offline"
         page.locator("#net-status").wait_for(state="visible")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort
 from flask import request
+from flask import url_for
 from flask_login import current_user
 
 from pmfield.auth.roles import CLEANING_MANAGERS
@@ -18,8 +19,10 @@ from pmfield.checklists import inspections
 from pmfield.checklists import services
 from pmfield.checklists.planning import reading_limits_text
 from pmfield.core.services import register_home_panel
+from pmfield.core.services import register_offline_pages
 from pmfield.errors import DomainError
 from pmfield.photos import services as photos
+from pmfield.places.services import label_token
 from pmfield.places.views import register_scan_handler
 from pmfield.timeutil import utcnow
 from pmfield.web.htmx import render_page
@@ -64,6 +67,7 @@ def _checklist_page(start, *, sheet=None, errors=None, status=200, refusal=None,
         data=data,
         refusal=refusal,
         limits=reading_limits_text,
+        token=label_token(start.label) if start else "",
         # Made with the page; a form sent twice (a double tap, a retry) records once.
         client_id=request.form.get("client_id") or str(uuid4()),
     )
@@ -169,5 +173,19 @@ def _home_tasks(user, site) -> dict:
     }
 
 
+def _offline_pages(user, site) -> list[str]:
+    """With no signal a cleaner still opens today's areas: each area's label page (what
+    scanning it opens) is kept, and the corrections to put right."""
+    urls = []
+    for item in services.tasks_today(user, site):
+        label = item.task.point.current_label
+        if item.state in ("overdue", "open", "upcoming") and label is not None:
+            urls.append(url_for("places.scan_label", token=label_token(label)))
+    urls.extend(url_for("checklists.correction_detail", correction_id=correction.id)
+                for correction in inspections.corrections_for(user, site))
+    return urls
+
+
 register_scan_handler(_scan_handler)
 register_home_panel(HOME_ROLES, "checklists/_home_tasks.html", _home_tasks)
+register_offline_pages(HOME_ROLES, _offline_pages)

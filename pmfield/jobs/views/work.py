@@ -12,11 +12,13 @@ import binascii
 from flask import abort
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from pmfield.auth.roles import JOB_WORKERS
 from pmfield.core.services import register_home_panel
+from pmfield.core.services import register_offline_pages
 from pmfield.errors import DomainError
 from pmfield.extensions import db
 from pmfield.jobs import bp
@@ -304,5 +306,18 @@ def _scan_handler(user, label):
                            auto=len(jobs) == 1 and jobs[0].point_id == label.point_id)
 
 
+def _offline_pages(user, site) -> list[str]:
+    """With no signal a technician still has their jobs, and the labels of the jobs' points
+    to scan on arrival."""
+    urls = [url_for("jobs.my_jobs")]
+    for job in work.my_jobs(user, site):
+        urls.append(url_for("jobs.job_detail", job_id=job.id))
+        label = job.point.current_label if job.point else None
+        if label is not None:
+            urls.append(url_for("places.scan_label", token=places.label_token(label)))
+    return urls
+
+
 register_scan_handler(_scan_handler)
 register_home_panel(JOB_WORKERS, "jobs/_home_jobs.html", _home_jobs)
+register_offline_pages(JOB_WORKERS, _offline_pages)

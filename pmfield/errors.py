@@ -31,9 +31,10 @@ class NotFoundError(DomainError):
     status = 404
 
 
-def _render(status: int, title: str, message: str):
+def _render(status: int, title: str, message: str, code: str | None = None):
     if request.blueprint == "api":  # the phone's outbox reads JSON, also for these
-        return jsonify(error=message, title=title), status
+        body = {"error": message, "title": title} | ({"code": code} if code else {})
+        return jsonify(body), status
     template = "errors/_toast.html" if is_partial() else "errors/error.html"
     return render_template(template, status=status, title=title, message=message), status
 
@@ -72,6 +73,8 @@ def register_error_handlers(app) -> None:
             400,
             _("Page expired"),
             _("This page was open too long or came from elsewhere. Reload it and try again."),
+            # The outbox fetches a fresh token and sends again: not the item's fault.
+            code="csrf",
         )
 
     @app.errorhandler(DomainError)

@@ -115,7 +115,31 @@
   }
 
   /** The confirmation for a scan saved on the phone: honest, it has not reached the server. */
-  function showSaved(target, code) {
+  /** Under a check-in saved on the phone: "Report a problem here" opens the anomaly form of
+   *  the scanner's <template id="offline-anomaly">, naming that check-in's event. */
+  function offerAnomaly(target, next, eventId) {
+    var template = document.getElementById("offline-anomaly");
+    if (!template || !eventId) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-block btn-huge btn-warning";
+    button.dataset.reportAnomaly = "";
+    button.textContent = template.dataset.msgReport || "";
+    button.addEventListener("click", function () {
+      var part = template.content.cloneNode(true);
+      part.querySelector("form").dataset.outboxData = JSON.stringify({ checkin_event: eventId });
+      target.textContent = "";
+      target.appendChild(part);
+      var heading = target.querySelector("h2");
+      if (heading) {
+        heading.setAttribute("tabindex", "-1");
+        heading.focus();
+      }
+    });
+    next.appendChild(button);
+  }
+
+  function showSaved(target, code, eventId) {
     var box = document.getElementById("outbox-status");
     var text = function (name) { return (box && box.dataset[name]) || ""; };
     target.textContent = "";
@@ -151,6 +175,7 @@
     link.dataset.scanNext = "";
     link.textContent = text("msgScanNext");
     next.appendChild(link);
+    offerAnomaly(target, next, eventId);
     wrap.append(banner, next);
     target.appendChild(wrap);
     if (navigator.vibrate) navigator.vibrate(120);
@@ -187,7 +212,7 @@
           return;
         }
         if (result.offline) {
-          showSaved(target, form.dataset.pointCode);
+          showSaved(target, form.dataset.pointCode, result.id);
           return;
         }
         show(target, result);

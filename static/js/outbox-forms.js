@@ -23,6 +23,8 @@
  *   data-outbox-saved="replace"            offline: the saved note replaces the form's
  *                                          data-outbox-saved-target (default: the form); without
  *                                          it the note goes on top of the form
+ *   data-outbox-sent-title, -sent-detail   online: once recorded, a banner with these replaces
+ *                                          the saved-target (instead of data-outbox-next)
  *   data-outbox-reset                      reset the form once the event is on the phone
  *
  * The listener is added after every other script's (DOMContentLoaded), so the photo field has
@@ -174,25 +176,7 @@
   function showSaved(form) {
     if (navigator.vibrate) navigator.vibrate(120);
     if (form.dataset.outboxSaved === "replace") {
-      var target = document.querySelector(form.dataset.outboxSavedTarget || "") || form;
-      var wrap = document.createElement("div");
-      wrap.className = "checkin-banner checkin-banner-saved";
-      wrap.dataset.outbox = "saved";
-      wrap.setAttribute("role", "status");
-      var title = document.createElement("p");
-      title.className = "checkin-title";
-      title.textContent = msg("msgCheckinSaved");
-      var detail = document.createElement("p");
-      detail.textContent = msg("msgCheckinSavedDetail");
-      wrap.append(title, detail);
-      var link = document.createElement("a");
-      link.className = "btn btn-primary btn-block btn-huge";
-      link.href = msg("scanUrl") || "/scan";
-      link.textContent = msg("msgScanNext");
-      target.textContent = "";
-      target.append(wrap, link);
-      wrap.setAttribute("tabindex", "-1");
-      wrap.focus();
+      replaceWithBanner(form, "saved", msg("msgCheckinSaved"), msg("msgCheckinSavedDetail"));
       return;
     }
     note(form, "alert alert-warning outbox-form-saved", msg("msgCheckinSaved"),
@@ -205,9 +189,40 @@
     form.querySelectorAll("[data-photo-field] img").forEach(function (img) { img.hidden = true; });
   }
 
-  /** Online and recorded: show the server's page for it. */
+  /** A banner (saved on the phone, or recorded) in place of the form's target, with "Scan next". */
+  function replaceWithBanner(form, kind, title, detail) {
+    var selector = form.dataset.outboxSavedTarget;
+    var target = (selector && document.querySelector(selector)) || form;
+    var wrap = document.createElement("div");
+    wrap.className = "checkin-banner checkin-banner-" + kind;
+    wrap.dataset.outbox = kind === "ok" ? "sent" : "saved";
+    wrap.setAttribute("role", "status");
+    var titleLine = document.createElement("p");
+    titleLine.className = "checkin-title";
+    titleLine.textContent = title;
+    wrap.appendChild(titleLine);
+    if (detail) {
+      var detailLine = document.createElement("p");
+      detailLine.textContent = detail;
+      wrap.appendChild(detailLine);
+    }
+    var link = document.createElement("a");
+    link.className = "btn btn-primary btn-block btn-huge";
+    link.href = msg("scanUrl") || "/scan";
+    link.textContent = msg("msgScanNext");
+    target.textContent = "";
+    target.append(wrap, link);
+    wrap.setAttribute("tabindex", "-1");
+    wrap.focus();
+  }
+
+  /** Online and recorded: show the server's page for it (or the form's own "done" banner). */
   function showSent(form, body) {
     if (navigator.vibrate) navigator.vibrate(120);
+    if (form.dataset.outboxSentTitle) {
+      replaceWithBanner(form, "ok", form.dataset.outboxSentTitle, form.dataset.outboxSentDetail);
+      return;
+    }
     if (form.dataset.outboxNext) {
       window.location.assign(fillNext(form.dataset.outboxNext, body || {}));
       return;

@@ -338,12 +338,15 @@
     });
   }
 
+  /** The server's answer to a refusal: {message, code} (code "csrf": the token, not the item). */
   function readError(response) {
-    return response.json().then(function (body) {
-      return (body && body.error) || "";
-    }, function () { return ""; }).then(function (text) {
-      return text || fill(msg("refused"), { status: response.status });
-    });
+    return response.json().then(function (body) { return body || {}; }, function () { return {}; })
+      .then(function (body) {
+        return {
+          message: body.error || fill(msg("refused"), { status: response.status }),
+          code: body.code || "",
+        };
+      });
   }
 
   function backOff() {
@@ -398,6 +401,7 @@
       var photoMap = await photoMapFor();
       var items = (await allItems()).filter(function (item) { return item.user === owner && item.status === "waiting"; });
       var queuedPhotos = {};
+      var csrfRetried = false;
       (await allItems()).forEach(function (item) { if (item.kind === "photo") queuedPhotos[item.id] = true; });
 
       for (var i = 0; i < items.length; i++) {
@@ -437,9 +441,27 @@
           backOff();
           return { sent: sent, error: "retry" };
         }
+        var refusal = await readError(response);
+        if (refusal.code === "csrf") {
+          // Another request of this phone started a new session meanwhile: take its token and
+          // send the item again, once; if that fails too, try later. The item is not at fault.
+          if (csrfRetried) {
+            backOff();
+            return { sent: sent, error: "csrf" };
+          }
+          csrfRetried = true;
+          response = await session(root.dataset.sessionUrl);
+          if (!response.ok || response.redirected) {
+            backOff();
+            return { sent: sent, error: "csrf" };
+          }
+          info = await response.json();
+          i -= 1;
+          continue;
+        }
         // Refused for good: keep it, show it with the server's reason, go on with the next.
         item.status = "attention";
-        item.message = await readError(response);
+        item.message = refusal.message;
         item.http_status = response.status;
         results[item.id] = { ok: false, status: response.status, message: item.message };
         await put(ITEMS, item);

@@ -171,7 +171,7 @@
       view.hidden = true;
       controls.hidden = true;
       resultBox.hidden = false;
-      if (result.offline) window.pmfieldCheckin.showSaved(resultBox, null);  // in the outbox
+      if (result.offline) window.pmfieldCheckin.showSaved(resultBox, null, result.id);  // in the outbox
       else window.pmfieldCheckin.show(resultBox, result);
       statusBox.textContent = "";
       statusBox.className = "scanner-status alert";

@@ -261,6 +261,8 @@ def test_the_api_needs_the_csrf_token_from_the_session_endpoint(app, client, log
     event = checkin_event(route.checkpoints[0].point, utcnow())
     refused = post_event(client, event)
     assert refused.status_code == 400 and refused.is_json
+    # Marked as the token's fault, not the event's: the outbox takes a new token and resends.
+    assert refused.get_json()["code"] == "csrf"
     token = client.get("/api/v1/session").get_json()["csrf_token"]
     response = client.post("/api/v1/events", json=event,
                            headers={"Idempotency-Key": event["id"], "X-CSRFToken": token})

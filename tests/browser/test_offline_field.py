@@ -1,4 +1,5 @@
-"""A shift with no signal: a guard scans three checkpoints with the (fake) camera, a cleaner
+"""A shift with no signal: a guard scans three checkpoints with the (fake) camera (reporting a
+leak at the last one) and writes the handover, a cleaner
 submits a checklist with a photo, a technician closes a job with a photo and a signature, all
 offline. Each phone reloads offline (the app opens and shows its queue); back online, the
 server has exactly one record of each.
@@ -19,6 +20,8 @@ from pmfield.extensions import db
 from pmfield.jobs import work
 from pmfield.jobs.models import Job
 from pmfield.patrol.models import CheckIn
+from pmfield.patrol.models import Handover
+from pmfield.patrol.models import Incident
 from pmfield.photos.models import Photo
 from pmfield.places.services import label_token
 from pmfield.timeutil import utcnow
@@ -109,8 +112,10 @@ def _as(server, username):
 def _ready(page, server) -> None:
     """Signed in and online: the service worker controls the page and has kept today's pages."""
     sign_in(page, server)
-    page.wait_for_function(CONTROLLED, timeout=60_000)
+    # The first worker takes over pages opened after it is active: open the home page again.
+    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
     page.reload()
+    page.wait_for_function(CONTROLLED)
     page.wait_for_function(KEPT, timeout=60_000)
 
 
@@ -127,7 +132,8 @@ def _back_online(context, page) -> None:
     context.set_offline(False)
     page.evaluate("window.dispatchEvent(new Event('online'))")
     page.wait_for_function(_waiting(0), timeout=60_000)
-    assert page.evaluate("() => PmOutbox.state().then((s) => s.unsent)") == 0
+    state = page.evaluate("() => PmOutbox.state()")
+    assert state["unsent"] == 0, state
 
 
 def _guard_phone(playwright, chromium_path, profile, video):
@@ -151,6 +157,8 @@ def test_a_guard_scans_three_checkpoints_offline_and_each_arrives_once(
         context.set_default_timeout(TIMEOUT_MS)
         try:
             page = context.pages[0] if context.pages else context.new_page()
+            errors = []
+            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
             if index == 0:
                 _ready(page, server)
             context.set_offline(True)
@@ -160,9 +168,23 @@ def test_a_guard_scans_three_checkpoints_offline_and_each_arrives_once(
             assert "Saved on this phone" in page.inner_text("#scan-result")
             page.wait_for_function(_waiting(index + 1))
             if index == len(details["tokens"]) - 1:
-                _reload_offline_shows_queue(page, server, 3)
+                # A leak at the last checkpoint, reported before there is any signal.
+                page.click("#scan-result [data-report-anomaly]")
+                report = page.locator("#report-incident form")
+                report.locator("input[value=leak]").check()
+                report.locator("[name=note]").fill("Water under the door")
+                report.locator("button[type=submit]").click()
+                page.locator("#report-incident [data-outbox=saved]").wait_for()
+                # The shift ends in the guard room, still offline: the handover.
+                page.goto(server.url + "/patrol/handovers/new")
+                page.fill("[name=keys]", "Plant room key to Li")
+                page.click("form[data-outbox-event] button[type=submit]")
+                page.locator("[data-outbox=saved]").wait_for()
+
+                _reload_offline_shows_queue(page, server, 5)
                 assert _count(server, CheckIn) == 0
                 _back_online(context, page)
+            assert errors == []
         finally:
             context.close()
 
@@ -170,6 +192,11 @@ def test_a_guard_scans_three_checkpoints_offline_and_each_arrives_once(
         rows = db.session.scalars(select(CheckIn).order_by(CheckIn.scanned_at)).all()
         assert [c.point.code for c in rows] == list(CHECKPOINTS)
         assert {c.source for c in rows} == {"sync"}
+        [incident] = db.session.scalars(select(Incident)).all()
+        assert (incident.kind, incident.note) == ("leak", "Water under the door")
+        assert incident.check_in_id == rows[-1].id  # named by its event id while offline
+        [handover] = db.session.scalars(select(Handover)).all()
+        assert handover.keys == "Plant room key to Li"
         db.session.remove()
 
 

@@ -24,9 +24,10 @@ def _pages(client) -> list[str]:
     return response.get_json()["pages"]
 
 
-def test_a_guard_keeps_the_home_page_with_the_rounds_and_the_scanner(client, login_as, site):
+def test_a_guard_keeps_the_home_page_with_the_rounds_the_scanner_and_the_handover(
+        client, login_as, site):
     login_as(factories.make_user(Role.GUARD, sites=[site]))
-    assert _pages(client) == SHELL
+    assert _pages(client) == [*SHELL, "/patrol/handovers/new"]
 
 
 def test_a_technician_keeps_their_open_jobs_and_the_labels_to_arrive_by(

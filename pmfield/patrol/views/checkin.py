@@ -11,6 +11,7 @@ from pmfield.patrol import checkins
 from pmfield.patrol import guard
 from pmfield.patrol import tick
 from pmfield.patrol.forms import parse_check_in_form
+from pmfield.patrol.models import IncidentKind
 from pmfield.places.services import label_token
 from pmfield.places.views import register_scan_handler
 from pmfield.web.htmx import render_page
@@ -69,7 +70,8 @@ def _home_rounds(user, site) -> dict:
 @bp.app_context_processor
 def patrol_context() -> dict:
     """Templates outside patrol (the scanner) need to know whether the user checks in."""
-    return {"patrol_walker": getattr(current_user, "role", None) in PATROL_WALKERS}
+    walker = getattr(current_user, "role", None) in PATROL_WALKERS
+    return {"patrol_walker": walker, "incident_kinds": list(IncidentKind) if walker else []}
 
 
 register_scan_handler(_scan_handler)

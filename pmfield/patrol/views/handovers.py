@@ -6,12 +6,14 @@ from flask import abort
 from flask import flash
 from flask import render_template
 from flask import request
+from flask import url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from pmfield.auth.roles import PATROL_MANAGERS
 from pmfield.auth.roles import PATROL_WALKERS
 from pmfield.core.services import register_home_panel
+from pmfield.core.services import register_offline_pages
 from pmfield.errors import DomainError
 from pmfield.patrol import bp
 from pmfield.patrol import handovers as services
@@ -185,3 +187,5 @@ def _home_handovers(user, site) -> dict:
 
 
 register_home_panel(PATROL_WALKERS, "patrol/_handover_pending.html", _home_handovers)
+# The end of a shift in a guard room with no signal: the handover form opens all the same.
+register_offline_pages(PATROL_WALKERS, lambda user, site: [url_for("patrol.write_handover")])

@@ -32,7 +32,9 @@ UUID_RE = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
 #: A claim older than this belongs to a request that died before it finished: retake it.
-STALE_CLAIM = timedelta(minutes=2)
+#: The phone gives up on a request after 20 s and stops its pass at a 409, so a server killed
+#: mid-request holds the whole queue this long: just over the longest request, no more.
+STALE_CLAIM = timedelta(seconds=45)
 
 
 class ApiError(Exception):

@@ -6,7 +6,8 @@
  *
  *   item = {id, user, kind: "event" | "photo", type, data, device_time, app_version,
  *           status: "waiting" | "attention", message, attempts, created, seq}
- *   photo data = {buffer: ArrayBuffer, type: mime, name}   (not a Blob: Safari refuses those)
+ *   photo data = {type: mime, name, size}; its bytes in the "blobs" store as {id, buffer:
+ *   ArrayBuffer} (not a Blob: Safari refuses those), apart so counting never copies them
  *
  * Sync (flush): on load, when the network comes back, when the app becomes visible, every 30 s
  * while items wait and from "Sync now". Oldest first; a photo before the events naming its UUID
@@ -27,9 +28,11 @@
   "use strict";
 
   var DB_NAME = "pmfield-outbox";
-  var DB_VERSION = 2;
+  var DB_VERSION = 3;
   var ITEMS = "items";
   var PHOTO_IDS = "photo_ids";
+  /** A queued photo's bytes, apart from its item, so counting the queue never copies them. */
+  var BLOBS = "blobs";
   var META = "meta";
   var TIMER_MS = 30000;
   var BACKOFF_START_MS = 5000;
@@ -125,6 +128,21 @@
             // none is rewritten.
             request.transaction.objectStore(ITEMS).createIndex("user", "user");
           }
+          if (event.oldVersion < 3) {
+            // v3: photo bytes move to their own store; each photo item keeps type, name, size.
+            var blobs = db.createObjectStore(BLOBS, { keyPath: "id" });
+            request.transaction.objectStore(ITEMS).openCursor().onsuccess = function (e) {
+              var cursor = e.target.result;
+              if (!cursor) return;
+              var item = cursor.value;
+              if (item.kind === "photo" && item.data && item.data.buffer) {
+                blobs.put({ id: item.id, buffer: item.data.buffer });
+                item.data = { type: item.data.type, name: item.data.name, size: item.data.buffer.byteLength };
+                cursor.update(item);
+              }
+              cursor.continue();
+            };
+          }
         };
         function opened(open) {
           return function () {
@@ -201,7 +219,20 @@
     }
   }
 
-  function newItem(kind, type, data, id) {
+  /** Remove an item and its photo bytes together. */
+  function removeItem(id) {
+    return tx([ITEMS, BLOBS], "readwrite", function (t) {
+      t.objectStore(ITEMS).delete(id);
+      t.objectStore(BLOBS).delete(id);
+    });
+  }
+
+  function photoBytes(item) {
+    if (item.data && item.data.buffer) return Promise.resolve(item.data.buffer);  // never migrated
+    return getOne(BLOBS, item.id).then(function (blob) { return blob ? blob.buffer : null; });
+  }
+
+  function newItem(kind, type, data, id, buffer) {
     var user = currentUser();
     if (!user) return Promise.reject(new Error("nobody is signed in"));
     var item = {
@@ -219,8 +250,15 @@
       seq: nextSeq(),
     };
     askPersistence();
-    // Stored before anyone is told "saved": the promise resolves once IndexedDB committed it.
-    return put(ITEMS, item).then(function () {
+    // Stored before anyone is told "saved": the promise resolves once IndexedDB committed it
+    // (a photo's item and its bytes in one transaction).
+    var stored = buffer
+      ? tx([ITEMS, BLOBS], "readwrite", function (t) {
+        t.objectStore(BLOBS).put({ id: item.id, buffer: buffer });
+        t.objectStore(ITEMS).put(item);
+      })
+      : put(ITEMS, item);
+    return stored.then(function () {
       changed();
       window.setTimeout(function () { flush(); }, 0);
       return item.id;
@@ -236,9 +274,9 @@
   /** Queue a photo (a File or Blob); resolves with its UUID, to name it in events' data. */
   function addPhoto(file) {
     return file.arrayBuffer().then(function (buffer) {
-      return newItem("photo", "photo", {
-        buffer: buffer, type: file.type || "application/octet-stream", name: file.name || "photo.jpg",
-      });
+      var type = file.type || "application/octet-stream";
+      var data = { type: type, name: file.name || "photo.jpg", size: buffer.byteLength };
+      return newItem("photo", "photo", data, null, buffer);
     });
   }
 
@@ -274,10 +312,19 @@
     return state().then(function (s) { return s.unsent; });
   }
 
+  /** Tell the page the outbox changed: once per burst of changes (a flush of 500 items reads
+   *  the queue a few times, not 500). */
+  var changePending = false;
+
   function changed() {
-    state().then(function (s) {
-      window.dispatchEvent(new CustomEvent("pmfield:outbox", { detail: s }));
-    }, function () {});
+    if (changePending) return;
+    changePending = true;
+    window.setTimeout(function () {
+      changePending = false;
+      state().then(function (s) {
+        window.dispatchEvent(new CustomEvent("pmfield:outbox", { detail: s }));
+      }, function () {});
+    }, 30);
   }
 
   /* ---------- Sending ---------- */
@@ -316,7 +363,7 @@
     return data;
   }
 
-  function request(item, csrf, urls, photoMap) {
+  async function request(item, csrf, urls, photoMap) {
     var headers = {
       "Idempotency-Key": item.id, "X-CSRFToken": csrf, "X-Device-Time": isoNow(),
       Accept: "application/json",
@@ -325,7 +372,8 @@
     var url;
     if (item.kind === "photo") {
       body = new FormData();
-      body.append("file", new Blob([item.data.buffer], { type: item.data.type }), item.data.name || "photo.jpg");
+      var bytes = await photoBytes(item);
+      body.append("file", new Blob([bytes || new ArrayBuffer(0)], { type: item.data.type }), item.data.name || "photo.jpg");
       url = urls.photos;
     } else {
       headers["Content-Type"] = "application/json";
@@ -402,12 +450,23 @@
       var items = (await allItems()).filter(function (item) { return item.user === owner && item.status === "waiting"; });
       var queuedPhotos = {};
       var csrfRetried = false;
-      (await allItems()).forEach(function (item) { if (item.kind === "photo") queuedPhotos[item.id] = true; });
+      (await allItems()).forEach(function (item) {
+        if (item.kind === "photo") queuedPhotos[item.id] = item.status === "attention" ? "refused" : true;
+      });
 
       for (var i = 0; i < items.length; i++) {
         var item = items[i];
         if (item.kind === "event") {
-          var blocked = photoRefs(item.data, []).some(function (ref) { return queuedPhotos[ref]; });
+          var refs = photoRefs(item.data, []);
+          if (refs.some(function (ref) { return queuedPhotos[ref] === "refused"; })) {
+            // Its photo was refused for good: this waits on the user too, say so.
+            item.status = "attention";
+            item.message = msg("photoRefused");
+            await put(ITEMS, item);
+            changed();
+            continue;
+          }
+          var blocked = refs.some(function (ref) { return queuedPhotos[ref]; });
           if (blocked) continue;  // its photo is not on the server yet
         }
         item.attempts = (item.attempts || 0) + 1;
@@ -420,13 +479,18 @@
         }
         if (response.status === 200 || response.status === 201) {
           var body = await response.json().catch(function () { return {}; });
+          if (item.kind === "photo" && !(body && body.id)) {
+            // No photo id in the answer (a proxy's page?): events must not lose their photo.
+            backOff();
+            return { sent: sent, error: "retry" };
+          }
           results[item.id] = { ok: true, status: response.status, body: body };
           if (item.kind === "photo") {
             photoMap[item.id] = body.id;
             delete queuedPhotos[item.id];
             await put(PHOTO_IDS, { uuid: item.id, server_id: body.id, at: isoNow() });
           }
-          await remove(ITEMS, item.id);
+          await removeItem(item.id);
           sent += 1;
           failures = 0;
           retryAt = 0;
@@ -524,7 +588,7 @@
     var answer = results[id];
     if (answer && answer.ok) return { outcome: "sent", id: id, body: answer.body };
     if (answer) {
-      await remove(ITEMS, id);
+      await removeItem(id);
       changed();
       return { outcome: "refused", id: id, status: answer.status, message: answer.message };
     }
@@ -534,7 +598,7 @@
   function discard(id) {
     return getOne(ITEMS, id).then(function (item) {
       if (!item || item.user !== currentUser()) return false;
-      return remove(ITEMS, id).then(function () { changed(); return true; });
+      return removeItem(id).then(function () { changed(); return true; });
     });
   }
 
@@ -552,13 +616,15 @@
   function exportUnsent() {
     var user = currentUser();
     return allItems().then(function (items) {
-      var mine = items.filter(function (item) { return item.user === user; }).map(function (item) {
+      return Promise.all(items.filter(function (item) { return item.user === user; }).map(function (item) {
         var copy = Object.assign({}, item);
-        if (item.kind === "photo") {
-          copy.data = { type: item.data.type, name: item.data.name, base64: base64(item.data.buffer) };
-        }
-        return copy;
-      });
+        if (item.kind !== "photo") return copy;
+        return photoBytes(item).then(function (bytes) {
+          copy.data = { type: item.data.type, name: item.data.name, base64: base64(bytes || new ArrayBuffer(0)) };
+          return copy;
+        });
+      }));
+    }).then(function (mine) {
       var file = new Blob([JSON.stringify({
         format: "pmfield-outbox-export", version: 1, exported_at: isoNow(), user: user,
         app_version: appVersion(), items: mine,

@@ -325,3 +325,22 @@ def wait_for_async(page, predicate: str, *, timeout_s: float = TIMEOUT_MS / 1000
         if time.monotonic() > deadline:
             pytest.fail(f"still false after {timeout_s} s: {predicate}")
         time.sleep(pause_s)
+
+
+#: The first service worker install precaches the shell (a megabyte of decoder among it): on a
+#: loaded 2-core machine that has taken over 15 s.
+SW_INSTALL_TIMEOUT_MS = 60_000
+
+
+def until_controlled(page, timeout_ms: int = SW_INSTALL_TIMEOUT_MS) -> None:
+    """Wait until the service worker controls the page.
+
+    The first worker claims the pages open when it activates; a page whose navigation began
+    just before that (a sign-in's redirect) stays uncontrolled until it loads again, as on a
+    phone. So once the worker is active, a page it does not control is reloaded once.
+    """
+    page.evaluate("() => { navigator.serviceWorker.ready.then(() => { window.__swReady = true; }); }")
+    page.wait_for_function("() => window.__swReady === true", timeout=timeout_ms)
+    if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+        page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout_ms)

@@ -4,6 +4,7 @@ import pytest
 
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import sign_in
+from tests.browser.conftest import until_controlled
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ def test_shell_opens_offline_and_says_so(browser, live_server, signed_in_state):
     try:
         page.goto(live_server.url + "/")
         # First install: the worker takes over this page (skipWaiting + clients.claim).
-        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
+        until_controlled(page)
         # A navigation through the worker stores the page for offline use.
         page.reload()
         page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
@@ -57,7 +58,7 @@ def test_htmx_requests_never_come_from_the_page_cache(browser, live_server, sign
     page = context.new_page()
     try:
         page.goto(live_server.url + "/points")
-        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
+        until_controlled(page)
         page.reload()
         page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
         context.set_offline(True)
@@ -85,7 +86,7 @@ def test_signing_out_forgets_the_cached_pages(browser, live_server):
     page = context.new_page()
     try:
         sign_in(page, live_server)
-        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
+        until_controlled(page)
         page.reload()  # now through the worker: the home page is stored
         page.goto(live_server.url + "/menu")
         with page.expect_navigation(url=f"{live_server.url}/auth/login**"):

@@ -33,6 +33,7 @@ from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
+from tests.browser.conftest import until_controlled
 from tests.browser.conftest import write_qr_y4m
 from tests.checklists.factories import make_plan
 from tests.checklists.factories import make_template
@@ -112,10 +113,7 @@ def _as(server, username):
 def _ready(page, server) -> None:
     """Signed in and online: the service worker controls the page and has kept today's pages."""
     sign_in(page, server)
-    # The first worker takes over pages opened after it is active: open the home page again.
-    page.evaluate("() => navigator.serviceWorker.ready.then(() => true)")
-    page.reload()
-    page.wait_for_function(CONTROLLED)
+    until_controlled(page)
     page.wait_for_function(KEPT, timeout=60_000)
 
 

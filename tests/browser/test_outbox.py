@@ -16,6 +16,8 @@ from tests.browser.conftest import PRINTED_ORIGIN
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
+from tests.browser.conftest import until_controlled
+from tests.browser.conftest import wait_for_async
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +68,7 @@ def _check_ins(server) -> list[tuple[str, str, str]]:
 def _ready_offline(context, page, server) -> None:
     """Sign in, let the service worker store /scan and /menu, then cut the network."""
     sign_in(page, server)
-    page.wait_for_function(CONTROLLED)
+    until_controlled(page)
     for path in ("/menu", "/scan"):
         page.goto(server.url + path)
     context.set_offline(True)
@@ -150,7 +152,7 @@ def test_a_scan_made_offline_waits_on_the_phone_and_arrives_once(browser, outbox
 
         # "Sync now" with no network: nothing is lost, nothing claims to be sent.
         guard.locator("[data-outbox-sync]").click()
-        page.wait_for_function("() => PmOutbox.state().then((s) => !s.syncing)")
+        wait_for_async(page, "() => PmOutbox.state().then((s) => !s.syncing)")
         assert page.get_attribute("#outbox-status", "data-waiting") == "1"
         assert "Last synced" not in status.inner_text()
 
@@ -250,7 +252,7 @@ def test_a_forged_label_queued_offline_needs_attention_and_is_kept(browser, outb
         # Only the user's explicit discard removes it.
         page.once("dialog", lambda dialog: dialog.accept())
         page.click(f"[data-outbox-discard='{item['id']}']")
-        page.wait_for_function("() => PmOutbox.count().then((n) => n === 0)")
+        wait_for_async(page, "() => PmOutbox.count().then((n) => n === 0)")
         page.wait_for_function(
             "() => document.getElementById('outbox-status').dataset.attention === '0'"
         )
@@ -325,7 +327,7 @@ def test_a_label_page_check_in_whose_answer_is_lost_is_saved_and_counted_once(
 
     try:
         sign_in(page, server)
-        page.wait_for_function(CONTROLLED)
+        until_controlled(page)
         context.route("**/patrol/checkins", lose_the_answer)
         page.goto(f"{server.url}/q/{server.token}")
         page.locator("#checkin-target [data-outcome=saved]").wait_for()

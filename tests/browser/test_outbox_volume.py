@@ -38,6 +38,7 @@ from tests.browser.conftest import outbox_state
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
+from tests.browser.conftest import until_controlled
 from tests.browser.conftest import wait_for_async
 
 pytestmark = pytest.mark.browser
@@ -156,7 +157,7 @@ def _ready(context, page, server) -> None:
     if page.evaluate("() => typeof window.PmOutbox") != "object":
         pytest.fail(f"no outbox on the home page: {page.inner_text('body')[:300]!r}")
     try:
-        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
+        until_controlled(page, INSTALL_TIMEOUT_MS)
     except Exception:
         registration = page.evaluate("""() => navigator.serviceWorker.getRegistration().then(
             (r) => r ? {installing: r.installing && r.installing.state,
@@ -385,8 +386,8 @@ def test_offline_mode_cuts_off_the_service_worker_and_the_page(browser, volume_s
 
 #: The app in a process of its own, on a fixed port, so it can be killed and started again.
 #: STALE_CLAIM is the age after which a "pending" idempotency claim of a request that died is
-#: retaken (2 minutes in pmfield): shortened here so the retry after the kill does not wait
-#: 2 minutes for the claim the killed request may have left behind.
+#: retaken (45 s in pmfield): shortened here so the retry after the kill does not wait
+#: 45 s for the claim the killed request may have left behind.
 SERVER_SCRIPT = """
 import itertools, json, sys, time
 from datetime import timedelta
@@ -413,7 +414,7 @@ if stall_at:
 server = make_server("127.0.0.1", port, create_app(config), threaded=True, request_handler=Quiet)
 server.serve_forever()
 """
-#: Set PMFIELD_TEST_STALE_CLAIM_S=120 (pmfield's own value) to see the queue blocked by 409s.
+#: Set PMFIELD_TEST_STALE_CLAIM_S=45 (pmfield's own value) to see the queue blocked by 409s.
 STALE_CLAIM_S = float(os.environ.get("PMFIELD_TEST_STALE_CLAIM_S", "5"))
 #: In the "between claim and commit" runs, this check-in stalls (and the server is killed).
 STALL_AT = 60

@@ -1,21 +1,27 @@
 """Updates: a new app version waits until the phone's outbox is sent, then offers a reload; the
 outbox's IndexedDB database migrates forward without losing what was queued."""
 
+import base64
 import uuid
 from datetime import UTC
 from datetime import datetime
 
 import pytest
+from sqlalchemy import func
 from sqlalchemy import select
 
 from pmfield import create_app
 from pmfield.extensions import db
 from pmfield.patrol.models import CheckIn
+from pmfield.photos.models import Photo
 from pmfield.places.services import label_token
 from tests import factories
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
+from tests.browser.conftest import until_controlled
+from tests.browser.conftest import wait_for_async
+from tests.photos.images import phone_jpeg
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +44,9 @@ REGISTRATION = """async () => {
     };
 }"""
 
-#: The outbox database as outbox.js version 1 created it (DB_VERSION = 1), holding `item`.
-CREATE_V1 = """(item) => new Promise((resolve, reject) => {
+#: The outbox database as outbox.js version 1 created it (DB_VERSION = 1), holding `item` and
+#: `photo` (version 1 kept a photo's bytes in its item: data.buffer, sent here as base64).
+CREATE_V1 = """([item, photo]) => new Promise((resolve, reject) => {
     const open = indexedDB.open("pmfield-outbox", 1);
     open.onupgradeneeded = () => {
         const db = open.result;
@@ -48,6 +55,9 @@ CREATE_V1 = """(item) => new Promise((resolve, reject) => {
         db.createObjectStore("photo_ids", {keyPath: "uuid"});
         db.createObjectStore("meta", {keyPath: "key"});
         items.put(item);
+        const bytes = Uint8Array.from(atob(photo.data.base64), (c) => c.charCodeAt(0));
+        items.put({...photo, data: {buffer: bytes.buffer, type: photo.data.type,
+                                    name: photo.data.name}});
     };
     open.onsuccess = () => {
         const version = open.result.version;
@@ -73,8 +83,19 @@ INSPECT = """(user) => new Promise((resolve, reject) => {
         const request = store.index("user").getAll(user);
         request.onsuccess = () => {
             const ids = request.result.map((i) => i.id);
-            resolve({version: db.version, indexes: indexes, byUser: ids});
-            db.close();
+            const photos = request.result.filter((i) => i.kind === "photo").map((i) => i.data);
+            const result = {version: db.version, indexes: indexes, byUser: ids.sort(), photos};
+            if (!Array.from(db.objectStoreNames).includes("blobs")) {
+                resolve(result);
+                db.close();
+                return;
+            }
+            const blobs = db.transaction("blobs").objectStore("blobs").getAll();
+            blobs.onsuccess = () => {
+                result.blobs = blobs.result.map((b) => [b.id, b.buffer.byteLength]);
+                resolve(result);
+                db.close();
+            };
         };
         request.onerror = () => reject(request.error);
     };
@@ -142,7 +163,7 @@ def test_a_new_version_waits_for_the_outbox_then_reloads_once(
     banner = page.locator("#update-banner")
     try:
         sign_in(page, server)
-        page.wait_for_function(CONTROLLED, timeout=INSTALL_TIMEOUT_MS)
+        until_controlled(page)
         assert banner.is_hidden()
 
         # A check-in queued with no network; when the network is back the server still cannot
@@ -155,7 +176,7 @@ def test_a_new_version_waits_for_the_outbox_then_reloads_once(
         )
         context.route(API, lambda route: route.abort())
         context.set_offline(False)
-        page.wait_for_function("() => PmOutbox.state().then((s) => !s.syncing)")
+        wait_for_async(page, "() => PmOutbox.state().then((s) => !s.syncing)")
         assert _waiting(page) == 1
 
         # A deploy: the server renders another /sw.js, the phone installs it, and it waits.
@@ -172,7 +193,7 @@ def test_a_new_version_waits_for_the_outbox_then_reloads_once(
         )
         assert page.locator("[data-update-reload]").is_hidden()
         page.evaluate("PmOutbox.flush()")  # another failed attempt changes nothing
-        page.wait_for_function("() => PmOutbox.state().then((s) => !s.syncing)")
+        wait_for_async(page, "() => PmOutbox.state().then((s) => !s.syncing)")
         assert page.evaluate("PmUpdate.state()") == "waiting"
         assert page.locator("[data-update-reload]").is_hidden()
         assert _check_ins(server) == before
@@ -223,6 +244,13 @@ def test_a_new_version_waits_for_the_outbox_then_reloads_once(
         context.close()
 
 
+def _count_photos(server) -> int:
+    with server.app.app_context():
+        n = db.session.scalar(select(func.count()).select_from(Photo))
+        db.session.remove()
+    return n
+
+
 def test_items_queued_by_the_version_1_database_survive_the_migration_and_are_sent(
     browser, update_server
 ):
@@ -243,6 +271,12 @@ def test_items_queued_by_the_version_1_database_survive_the_migration_and_are_se
         "created": now,
         "seq": int(datetime.now(UTC).timestamp() * 1000) * 1000,
     }
+    jpeg = phone_jpeg(800, 600)
+    photo = {**item, "id": str(uuid.uuid4()), "kind": "photo", "type": "photo",
+             "seq": item["seq"] + 1,
+             "data": {"base64": base64.b64encode(jpeg).decode(), "type": "image/jpeg",
+                      "name": "door.jpg"}}
+    photos_before = _count_photos(server)
     context = phone_context(browser)
     page = context.new_page()
     errors = []
@@ -250,7 +284,7 @@ def test_items_queued_by_the_version_1_database_survive_the_migration_and_are_se
     try:
         # A page of the app's origin that runs no script: the phone as version 1 left it.
         page.goto(server.url + "/static/icons/icon-192.png")
-        assert page.evaluate(CREATE_V1, item) == 1
+        assert page.evaluate(CREATE_V1, [item, photo]) == 1
         assert page.evaluate(INSPECT, USERNAME) == {
             "version": 1, "indexes": ["seq"], "byUser": None,
         }
@@ -258,11 +292,17 @@ def test_items_queued_by_the_version_1_database_survive_the_migration_and_are_se
         # The new outbox.js opens it (version 2) while the server cannot be reached.
         context.route(API, lambda route: route.abort())
         sign_in(page, server)
-        page.wait_for_function("() => PmOutbox.state().then((s) => !s.syncing && s.waiting === 1)")
+        page.wait_for_function(
+            "() => document.getElementById('outbox-status').dataset.waiting === '2'")
         migrated = page.evaluate(INSPECT, USERNAME)
-        assert migrated == {"version": 2, "indexes": ["seq", "user"], "byUser": [item["id"]]}
-        assert page.evaluate("PmOutbox.state().then((s) => s.unsent)") == 1
-        assert page.get_attribute("#outbox-status", "data-waiting") == "1"
+        # v2 added the owner index; v3 moved the photo's bytes out of its item.
+        assert migrated == {
+            "version": 3, "indexes": ["seq", "user"],
+            "byUser": sorted([item["id"], photo["id"]]),
+            "photos": [{"type": "image/jpeg", "name": "door.jpg", "size": len(jpeg)}],
+            "blobs": [[photo["id"], len(jpeg)]],
+        }
+        assert page.evaluate("PmOutbox.state().then((s) => s.unsent)") == 2
         assert _check_ins(server) == before
 
         # Online again: the item queued under version 1 reaches the server once.
@@ -273,6 +313,7 @@ def test_items_queued_by_the_version_1_database_survive_the_migration_and_are_se
         )
         assert _waiting(page) == 0
         assert _check_ins(server) == [*before, (CODE, item["id"], "sync")]
+        assert _count_photos(server) == photos_before + 1  # its bytes survived both steps
         page.reload()
         page.evaluate("PmOutbox.flush()")
         assert _check_ins(server) == [*before, (CODE, item["id"], "sync")]

@@ -109,15 +109,12 @@ class LiveServer:
         return f"{PRINTED_ORIGIN}/q/{self.token}"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Run pmfield on 127.0.0.1 in a thread, CSRF on as in production, with a guard and a point."""
-    from pmfield.places.services import label_token
-
-    root = tmp_path_factory.mktemp("live")
+def live_app(root: Path, secret: str):
+    """A pmfield app for a live browser test: its own SQLite file and media under `root`, CSRF
+    on as in production, its tables made."""
     app = create_app(
         {
-            "SECRET_KEY": "browser-test-secret",
+            "SECRET_KEY": secret,
             "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
             "INSTANCE_PATH": str(root / "instance"),
             "MEDIA_DIR": str(root / "media"),
@@ -127,6 +124,17 @@ def live_server(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
+    return app
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """Run pmfield on 127.0.0.1 in a thread, CSRF on as in production, with a guard and a point."""
+    from pmfield.places.services import label_token
+
+    root = tmp_path_factory.mktemp("live")
+    app = live_app(root, "browser-test-secret")
+    with app.app_context():
         site = factories.make_site(code="HQ", name_en="Head office", name_zh="总部")
         # Equipment, not a patrol checkpoint: scanning it opens its page, even for a guard.
         point = factories.make_point(
@@ -344,3 +352,23 @@ def until_controlled(page, timeout_ms: int = SW_INSTALL_TIMEOUT_MS) -> None:
     if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
         page.reload()
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=timeout_ms)
+
+
+def draw_signature(page, canvas) -> None:
+    """A finger (the mouse here: pointer events either way) writes a squiggle on the pad."""
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.1, y + h * 0.7)
+    page.mouse.down()
+    for fx, fy in [(0.2, 0.3), (0.3, 0.75), (0.45, 0.25), (0.6, 0.8), (0.75, 0.3), (0.9, 0.6)]:
+        page.mouse.move(x + w * fx, y + h * fy, steps=8)
+    page.mouse.up()
+
+
+def choose_photo(form, path) -> None:
+    """Pick `path` in the form's photo field through the file chooser; wait for its preview."""
+    with form.page.expect_file_chooser() as chooser:
+        form.locator("input[type=file]").click()
+    chooser.value.set_files(str(path))
+    form.locator("[data-photo-preview]").wait_for(state="visible")

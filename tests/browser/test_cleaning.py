@@ -20,6 +20,7 @@ from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.conftest import CSP_LISTENER
 from tests.browser.conftest import PRINTED_ORIGIN
 from tests.browser.conftest import PageWatch
+from tests.browser.conftest import choose_photo
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import sign_in
 from tests.browser.conftest import write_qr_y4m
@@ -89,10 +90,7 @@ def test_a_cleaner_fails_an_item_with_a_photo_and_the_board_shows_it(
         first = items.nth(0)
         first.locator(".answer-fail").click()
         first.locator("textarea").fill("Bin overflowing")
-        with page.expect_file_chooser() as chooser:
-            first.locator("input[type=file]").click()
-        chooser.value.set_files(str(photo))
-        first.locator("[data-photo-preview]").wait_for(state="visible")
+        choose_photo(first, photo)
         page.click("button:has-text('Submit checklist')")
         page.locator("#submission").wait_for()
         assert "Checklist submitted" in page.inner_text("#submission")

@@ -21,6 +21,8 @@ from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.conftest import CSP_LISTENER
 from tests.browser.conftest import PRINTED_ORIGIN
 from tests.browser.conftest import PageWatch
+from tests.browser.conftest import choose_photo
+from tests.browser.conftest import draw_signature
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import sign_in
 from tests.browser.conftest import write_qr_y4m
@@ -65,24 +67,6 @@ def _as(server, username):
     from dataclasses import replace
 
     return replace(server, username=username)
-
-
-def _draw_signature(page, canvas):
-    """A finger (the mouse here: pointer events either way) writes a squiggle on the pad."""
-    box = canvas.bounding_box()
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x + w * 0.1, y + h * 0.7)
-    page.mouse.down()
-    for fx, fy in [(0.2, 0.3), (0.3, 0.75), (0.45, 0.25), (0.6, 0.8), (0.75, 0.3), (0.9, 0.6)]:
-        page.mouse.move(x + w * fx, y + h * fy, steps=8)
-    page.mouse.up()
-
-
-def _choose_photo(page, form, path):
-    with page.expect_file_chooser() as chooser:
-        form.locator("input[type=file]").click()
-    chooser.value.set_files(str(path))
-    form.locator("[data-photo-preview]").wait_for(state="visible")
 
 
 def test_a_job_from_the_desk_to_the_callback(
@@ -155,12 +139,12 @@ def test_a_job_from_the_desk_to_the_callback(
 
         photos = page.locator("#work-photos")
         assert photos.locator("input[value=before]").is_checked()
-        _choose_photo(page, photos, before)
+        choose_photo(photos, before)
         photos.locator("button[type=submit]").click()
         page.locator("#work-photos", has_text="1 before photo").wait_for()
         photos = page.locator("#work-photos")
         photos.locator("input[value=after]").check()
-        _choose_photo(page, photos, after)
+        choose_photo(photos, after)
         photos.locator("button[type=submit]").click()
         page.locator("#work-photos", has_text="1 after photo").wait_for()
 
@@ -174,7 +158,7 @@ def test_a_job_from_the_desk_to_the_callback(
         message = signature.locator("[data-signature-message]")
         message.wait_for(state="visible")
         assert message.inner_text() == "Ask the customer to sign first."
-        _draw_signature(page, signature.locator("canvas"))
+        draw_signature(page, signature.locator("canvas"))
         assert not message.is_visible()
         signature.locator("[name=signer_name]").fill("Ms Li")
         signature.locator("button[type=submit]").click()

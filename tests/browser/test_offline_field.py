@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from pmfield import create_app
 from pmfield.api.models import IdempotencyKey
 from pmfield.auth.roles import Role
 from pmfield.checklists.models import ChecklistSubmission
@@ -30,6 +29,9 @@ from tests.browser.conftest import CHROMIUM_ARGS
 from tests.browser.conftest import PHONE
 from tests.browser.conftest import PRINTED_ORIGIN
 from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import choose_photo
+from tests.browser.conftest import draw_signature
+from tests.browser.conftest import live_app
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
@@ -62,16 +64,8 @@ def shift(tmp_path_factory, chromium_path):
     from zoneinfo import ZoneInfo
 
     root = tmp_path_factory.mktemp("offline-shift")
-    app = create_app({
-        "SECRET_KEY": "offline-shift-secret",
-        "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
-        "INSTANCE_PATH": str(root / "instance"),
-        "MEDIA_DIR": str(root / "media"),
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    })
+    app = live_app(root, "offline-shift-secret")
     with app.app_context():
-        db.create_all()
         site = factories.make_site(code="OFS", name_en="Offline shift site", name_zh="离线班组")
         tokens = [label_token(factories.make_point(site, code=code).current_label)
                   for code in CHECKPOINTS]
@@ -220,10 +214,7 @@ def test_a_cleaner_submits_a_checklist_with_a_photo_offline_and_it_arrives_once(
         first = items.nth(0)
         first.locator(".answer-fail").click()
         first.locator("textarea").fill("Floor drain blocked")
-        with page.expect_file_chooser() as chooser:
-            first.locator("input[type=file]").click()
-        chooser.value.set_files(str(photo))
-        first.locator("[data-photo-preview]").wait_for(state="visible")
+        choose_photo(first, photo)
         page.click("button:has-text('Submit checklist')")
         saved = page.locator("#checklist [data-outbox=saved]")
         saved.wait_for()
@@ -249,17 +240,6 @@ def test_a_cleaner_submits_a_checklist_with_a_photo_offline_and_it_arrives_once(
     assert _count(server, IdempotencyKey, IdempotencyKey.status == "done") >= 2
 
 
-def _draw_signature(page, canvas):
-    canvas.scroll_into_view_if_needed()
-    box = canvas.bounding_box()
-    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
-    page.mouse.move(x + w * 0.1, y + h * 0.7)
-    page.mouse.down()
-    for fx, fy in [(0.2, 0.3), (0.3, 0.75), (0.45, 0.25), (0.6, 0.8), (0.75, 0.3), (0.9, 0.6)]:
-        page.mouse.move(x + w * fx, y + h * fy, steps=8)
-    page.mouse.up()
-
-
 def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         browser, shift, tmp_path):
     server, details = shift
@@ -281,10 +261,7 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
 
         photos = page.locator("#work-photos")
         photos.locator("input[value=after]").check()
-        with page.expect_file_chooser() as chooser:
-            photos.locator("input[type=file]").click()
-        chooser.value.set_files(str(photo))
-        photos.locator("[data-photo-preview]").wait_for(state="visible")
+        choose_photo(photos, photo)
         photos.locator("button[type=submit]").click()
         photos.locator("[data-outbox=saved]").wait_for()
 
@@ -294,7 +271,7 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         category.locator("[data-outbox=saved]").wait_for()
 
         signature = page.locator("#work-signature form")
-        _draw_signature(page, signature.locator("canvas"))
+        draw_signature(page, signature.locator("canvas"))
         signature.locator("[name=signer_name]").fill("Mr Wang")
         signature.locator("button[type=submit]").click()
         signature.locator("[data-outbox=saved]").wait_for()

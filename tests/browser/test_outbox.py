@@ -7,12 +7,13 @@ import json
 import pytest
 from sqlalchemy import select
 
-from pmfield import create_app
 from pmfield.extensions import db
 from pmfield.patrol.models import CheckIn
 from pmfield.places.services import label_token
 from tests import factories
+from tests.browser.conftest import OUTBOX_ITEMS_JS
 from tests.browser.conftest import PRINTED_ORIGIN
+from tests.browser.conftest import live_app
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
@@ -34,18 +35,8 @@ FORGED = "ABCDEFGHIJKLMNOPQRST"
 def outbox_server(tmp_path_factory, chromium_path):
     """A server of its own: these tests add check-ins, which other modules count."""
     root = tmp_path_factory.mktemp("outbox")
-    app = create_app(
-        {
-            "SECRET_KEY": "outbox-test-secret",
-            "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
-            "INSTANCE_PATH": str(root / "instance"),
-            "MEDIA_DIR": str(root / "media"),
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = live_app(root, "outbox-test-secret")
     with app.app_context():
-        db.create_all()
         site = factories.make_site(code="OB", name_en="Outbox site", name_zh="离线站点")
         point = factories.make_point(site, code=CODE, name_en="Basement stairwell")
         factories.make_user(sites=[site], username=USERNAME, display_name="Olga Offline")
@@ -84,17 +75,7 @@ def _scan_offline(page, token) -> None:
 
 
 def _outbox_items(page) -> list[dict]:
-    return page.evaluate(
-        """() => new Promise((resolve, reject) => {
-            const open = indexedDB.open("pmfield-outbox");
-            open.onsuccess = () => {
-              const request = open.result.transaction("items").objectStore("items").getAll();
-              request.onsuccess = () => { resolve(request.result); open.result.close(); };
-              request.onerror = () => reject(request.error);
-            };
-            open.onerror = () => reject(open.error);
-        })"""
-    )
+    return page.evaluate(OUTBOX_ITEMS_JS)
 
 
 def test_a_scan_made_offline_waits_on_the_phone_and_arrives_once(browser, outbox_server):

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import func
 from sqlalchemy import select
 
-from pmfield import create_app
 from pmfield.extensions import db
 from pmfield.patrol.models import CheckIn
 from pmfield.photos.models import Photo
 from pmfield.places.services import label_token
 from tests import factories
+from tests.browser.conftest import live_app
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
 from tests.browser.conftest import sign_in
@@ -107,18 +107,8 @@ INSPECT = """(user) => new Promise((resolve, reject) => {
 def update_server(tmp_path_factory, chromium_path):
     """A server of its own: these tests deploy a new version and add check-ins."""
     root = tmp_path_factory.mktemp("update")
-    app = create_app(
-        {
-            "SECRET_KEY": "update-test-secret",
-            "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
-            "INSTANCE_PATH": str(root / "instance"),
-            "MEDIA_DIR": str(root / "media"),
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = live_app(root, "update-test-secret")
     with app.app_context():
-        db.create_all()
         site = factories.make_site(code="UP", name_en="Update site", name_zh="更新站点")
         point = factories.make_point(site, code=CODE, name_en="Roof door")
         factories.make_user(sites=[site], username=USERNAME, display_name="Uma Update")

@@ -91,16 +91,16 @@
           status.dataset.outbox = "saved";
           return;
         }
-        status.textContent = result.message;
-        status.className = "arrive-status alert alert-error";
-        button.disabled = false;
-        running = false;
-      }, function () {
-        status.textContent = form.dataset.msgOffline;
-        status.className = "arrive-status alert alert-error";
-        button.disabled = false;
-        running = false;
-      });
+        tryAgain(result.message);
+      }, function () { tryAgain(form.dataset.msgOffline); });
+    }
+
+    /** Not recorded: say why and let the technician tap again. */
+    function tryAgain(text) {
+      status.textContent = text;
+      status.className = text ? "arrive-status alert alert-error" : "arrive-status";
+      button.disabled = false;
+      running = false;
     }
 
     function run(event) {
@@ -129,15 +129,8 @@
           return;
         }
         showRefusal(result.html);
-        status.textContent = "";
-        button.disabled = false;
-        running = false;
-      }, function () {
-        status.textContent = form.dataset.msgOffline;
-        status.className = "arrive-status alert alert-error";
-        button.disabled = false;
-        running = false;
-      });
+        tryAgain("");
+      }, function () { tryAgain(form.dataset.msgOffline); });
     }
 
     form.addEventListener("submit", run);

@@ -21,11 +21,15 @@
  *                                          its answer); else an hx-target is refreshed from this
  *                                          page's URL, else the page reloads
  *   data-outbox-saved="replace"            offline: the saved note replaces the form's
- *                                          data-outbox-saved-target (default: the form); without
- *                                          it the note goes on top of the form
+ *                                          data-outbox-saved-target (default: the form), with
+ *                                          "Scan next"; "hide": the note goes before the form,
+ *                                          which hides (a step done); without it the note goes
+ *                                          on top of the form
  *   data-outbox-sent-title, -sent-detail   online: once recorded, a banner with these replaces
  *                                          the saved-target (instead of data-outbox-next)
  *   data-outbox-reset                      reset the form once the event is on the phone
+ *   data-outbox-after="job.accept"         (on any element) hidden until an event of that type
+ *                                          is saved on the phone: the next step, offline
  *
  * The listener is added after every other script's (DOMContentLoaded), so the photo field has
  * shrunk its picture and the signature pad has written its drawing when it reads the form;
@@ -172,11 +176,25 @@
     return box;
   }
 
-  /** Offline: what the form made is on the phone, not on the server; say so. */
+  /** Offline: what the form made is on the phone, not on the server; say so, and show the
+   *  steps that follow it (data-outbox-after="<its event type>"). */
   function showSaved(form) {
     if (navigator.vibrate) navigator.vibrate(120);
+    document.querySelectorAll('[data-outbox-after="' + form.dataset.outboxEvent + '"]').forEach(
+      function (next) { next.hidden = false; });
     if (form.dataset.outboxSaved === "replace") {
       replaceWithBanner(form, "saved", msg("msgCheckinSaved"), msg("msgCheckinSavedDetail"));
+      return;
+    }
+    if (form.dataset.outboxSaved === "hide") {
+      // A step done (accept, on the way): it must not be tapped again; say it is saved.
+      var done = document.createElement("div");
+      done.className = "card alert alert-warning outbox-form-saved";
+      done.dataset.outbox = "saved";
+      done.setAttribute("role", "status");
+      done.textContent = msg("msgCheckinSaved") + " · " + msg("msgCheckinSavedDetail");
+      form.before(done);
+      form.hidden = true;
       return;
     }
     note(form, "alert alert-warning outbox-form-saved", msg("msgCheckinSaved"),

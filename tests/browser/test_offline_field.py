@@ -39,6 +39,7 @@ from tests.browser.conftest import until_controlled
 from tests.browser.conftest import write_qr_y4m
 from tests.checklists.factories import make_plan
 from tests.checklists.factories import make_template
+from tests.jobs.factories import dispatched
 from tests.jobs.factories import new_job
 from tests.jobs.factories import on_site
 from tests.photos.images import phone_jpeg
@@ -83,8 +84,10 @@ def shift(tmp_path_factory, chromium_path):
         tech = factories.make_user(Role.TECHNICIAN, sites=[site], username=TECHNICIAN,
                                    display_name="Tang Tech")
         job = on_site(new_job(site, point=pump, description="Sump pump tripping"), tech)
+        fan = factories.make_point(site, code="OFF-FAN", kind="equipment", name_en="Exhaust fan")
+        next_job = dispatched(new_job(site, point=fan, description="Fan rattling"), tech)
         details = {"tokens": tokens, "area_token": label_token(area.current_label),
-                   "job_id": job.id, "job_number": job.number}
+                   "job_id": job.id, "job_number": job.number, "next_job_id": next_job.id}
         db.session.remove()
     with serving(app, username=GUARD, password=factories.PASSWORD, point_code=CHECKPOINTS[0],
                  token=tokens[0]) as server:
@@ -286,7 +289,16 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         # The photo, the job.photo naming it, the category, the signature and the close.
         page.wait_for_function(_waiting(5))
 
-        _reload_offline_shows_queue(page, server, 5)
+        # The next job, still offline: accept it, and the next step shows at once.
+        page.goto(f"{server.url}/jobs/{details['next_job_id']}")
+        page.click("button:has-text('Accept the job')")
+        page.locator("#work-panel [data-outbox=saved]").wait_for()
+        assert page.locator("button:has-text('Accept the job')").is_hidden()
+        page.click("button:has-text(\"I'm on my way\")")
+        page.wait_for_function(_waiting(7))
+        assert page.locator("#work-panel [data-outbox=saved]").count() == 2
+
+        _reload_offline_shows_queue(page, server, 7)
         with server.app.app_context():
             assert db.session.get(Job, details["job_id"]).status == "on_site"
             db.session.remove()
@@ -304,6 +316,7 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         shots = work.photos_of_job(job)
         assert (len(shots["before"]), len(shots["after"])) == (0, 1)
         assert [e.action for e in job.events].count("close") == 1
+        assert db.session.get(Job, details["next_job_id"]).status == "on_the_way"
         tech_photos = db.session.scalar(select(func.count()).select_from(Photo).join(
             Photo.uploaded_by).where(Photo.uploaded_by.has(username=TECHNICIAN)))
         assert tech_photos == 1

@@ -35,10 +35,30 @@
    *  worker keep them (it fetches only those missing or older than a few minutes), on every
    *  page shown online: a job assigned an hour ago opens in the basement too. Sets
    *  data-kept-pages on <html> when done (the number of pages kept). */
-  function keepTodaysPages() {
+  var KEEP_ASK_EVERY_MS = 60 * 1000;
+
+  function keepTodaysPages(event) {
     var body = document.body;
     var url = body && body.dataset.offlinePages;
-    if (!url || !("serviceWorker" in navigator) || navigator.onLine === false) return;
+    if (!url) {
+      // Signed out: the worker forgot the pages, the next sign-in keeps them again at once.
+      try { window.sessionStorage.removeItem("pmfield-kept"); } catch (error) { /* private mode */ }
+      return;
+    }
+    if (!("serviceWorker" in navigator) || navigator.onLine === false) return;
+    // Browsing page after page asks once a minute (the list costs the server a few queries);
+    // coming back online, or another user, site, language or theme (the worker forgot the
+    // pages then), asks at once.
+    var root = document.documentElement;
+    var site = document.querySelector(".topbar-site");
+    var key = [url, (document.querySelector('meta[name="pmfield-user"]') || {}).content,
+      site ? site.textContent : "", root.lang, root.dataset.theme].join("|");
+    var last = {};
+    try { last = JSON.parse(window.sessionStorage.getItem("pmfield-kept") || "{}"); } catch (error) { last = {}; }
+    if (!event && last.url === key && Date.now() - (last.at || 0) < KEEP_ASK_EVERY_MS) {
+      document.documentElement.dataset.keptPages = String(last.kept || 0);
+      return;
+    }
     fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok || response.redirected) throw new Error("offline pages: " + response.status);
@@ -54,7 +74,11 @@
         });
       })
       .then(function (result) {
-        document.documentElement.dataset.keptPages = String((result.kept || []).length);
+        var kept = (result.kept || []).length;
+        document.documentElement.dataset.keptPages = String(kept);
+        try {
+          window.sessionStorage.setItem("pmfield-kept", JSON.stringify({ url: key, at: Date.now(), kept: kept }));
+        } catch (error) { /* private mode: ask again next time */ }
       })
       .catch(function (error) { console.warn("pmfield:", error); });
   }

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from pmfield.api.models import IdempotencyKey
 from pmfield.auth.roles import Role
 from pmfield.checklists.models import ChecklistSubmission
+from pmfield.checklists.models import CorrectiveTask
 from pmfield.extensions import db
 from pmfield.jobs import work
 from pmfield.jobs.models import Job
@@ -39,6 +40,7 @@ from tests.browser.conftest import until_controlled
 from tests.browser.conftest import write_qr_y4m
 from tests.checklists.factories import make_plan
 from tests.checklists.factories import make_template
+from tests.checklists.factories import submit
 from tests.jobs.factories import dispatched
 from tests.jobs.factories import new_job
 from tests.jobs.factories import on_site
@@ -77,8 +79,18 @@ def shift(tmp_path_factory, chromium_path):
         due = (utcnow() + timedelta(hours=1)).astimezone(ZoneInfo(site.timezone))
         make_plan(site, point=area, template=make_template(site, 3, name_en="Toilet check"),
                   times=due.strftime("%H:%M"), lead_minutes=180, now=utcnow())
-        factories.make_user(Role.CLEANER, sites=[site], username=CLEANER,
-                            display_name="Chen Cleaner")
+        cleaner = factories.make_user(Role.CLEANER, sites=[site], username=CLEANER,
+                                      display_name="Chen Cleaner")
+        # A lobby the supervisor spot-checked this morning: one correction for the cleaner.
+        lobby = factories.make_point(site, code="OFF-LOBBY", kind="cleaning_area",
+                                     name_en="Lobby")
+        make_plan(site, point=lobby, template=make_template(site, 2, name_en="Lobby check"),
+                  times=due.strftime("%H:%M"), lead_minutes=180, now=utcnow())
+        boss = factories.make_user(Role.CLEANING_SUPERVISOR, sites=[site])
+        with app.test_request_context():
+            submit(cleaner, lobby)
+            submit(boss, lobby, fail=1, deadline=utcnow() + timedelta(hours=4))
+        correction = db.session.scalars(select(CorrectiveTask)).one()
 
         pump = factories.make_point(site, code="OFF-PUMP", kind="pump", name_en="Sump pump")
         tech = factories.make_user(Role.TECHNICIAN, sites=[site], username=TECHNICIAN,
@@ -87,6 +99,7 @@ def shift(tmp_path_factory, chromium_path):
         fan = factories.make_point(site, code="OFF-FAN", kind="equipment", name_en="Exhaust fan")
         next_job = dispatched(new_job(site, point=fan, description="Fan rattling"), tech)
         details = {"tokens": tokens, "area_token": label_token(area.current_label),
+                   "correction_id": correction.id,
                    "job_id": job.id, "job_number": job.number, "next_job_id": next_job.id}
         db.session.remove()
     with serving(app, username=GUARD, password=factories.PASSWORD, point_code=CHECKPOINTS[0],
@@ -225,8 +238,17 @@ def test_a_cleaner_submits_a_checklist_with_a_photo_offline_and_it_arrives_once(
         assert "Not submitted yet" in saved.inner_text()
         page.wait_for_function(_waiting(2))  # the photo, then the checklist naming it
 
-        _reload_offline_shows_queue(page, server, 2)
-        assert _count(server, ChecklistSubmission) == 0
+        # The lobby's correction, put right with its photo, still offline.
+        page.goto(f"{server.url}/cleaning/corrections/{details['correction_id']}")
+        fix = page.locator("form[data-outbox-event='correction.fix']")
+        choose_photo(fix, photo)
+        fix.locator("[name=note]").fill("Mopped again")
+        fix.locator("button[type=submit]").click()
+        fix.locator("[data-outbox=saved]").wait_for()
+        page.wait_for_function(_waiting(4))
+
+        _reload_offline_shows_queue(page, server, 4)
+        assert _count(server, ChecklistSubmission) == 2  # the morning's two, made online
         _back_online(context, page)
         assert errors == []
     finally:
@@ -234,11 +256,14 @@ def test_a_cleaner_submits_a_checklist_with_a_photo_offline_and_it_arrives_once(
         context.close()
 
     with server.app.app_context():
-        [submission] = db.session.scalars(select(ChecklistSubmission)).all()
+        submission = db.session.scalars(select(ChecklistSubmission).where(
+            ChecklistSubmission.point.has(code="OFF-WC"))).one()
         [failed] = submission.failed
         assert failed.note == "Floor drain blocked"
         assert failed.photo is not None and failed.photo.width <= 1600
         assert submission.user.username == CLEANER
+        correction = db.session.get(CorrectiveTask, details["correction_id"])
+        assert correction.status == "fixed" and correction.fix_photo is not None
         db.session.remove()
     assert _count(server, IdempotencyKey, IdempotencyKey.status == "done") >= 2
 

@@ -611,13 +611,13 @@ def my_jobs(user, site) -> list[Job]:
                                        j.id))
 
 
-def open_job_at(user, label) -> Job | None:
+def open_job_at(user, label, statuses=(S.ACCEPTED, S.ON_THE_WAY)) -> Job | None:
     """The user's job that is waiting for them at the label's point, if any."""
     return db.session.scalars(
         select(Job)
         .join(JobAssignment, JobAssignment.job_id == Job.id)
         .where(JobAssignment.user_id == user.id, Job.point_id == label.point_id,
-               Job.status.in_([S.ACCEPTED.value, S.ON_THE_WAY.value]))
+               Job.status.in_([status.value for status in statuses]))
         .order_by(Job.respond_by, Job.id)
     ).first()
 

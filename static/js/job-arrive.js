@@ -111,7 +111,15 @@
       status.textContent = form.dataset.msgSending;
       status.className = "arrive-status";
       if (window.PmOutbox && document.getElementById("outbox-status") && form.dataset.jobId) {
-        viaOutbox();
+        if (form.dataset.jobStatus !== "assigned") {
+          viaOutbox();
+          return;
+        }
+        // Not accepted when this page was made: go on only if the acceptance waits on the phone.
+        window.PmOutbox.queued("job.accept", { job: Number(form.dataset.jobId) }).then(function (yes) {
+          if (yes) viaOutbox();
+          else tryAgain(form.dataset.msgAcceptFirst);
+        }, function () { tryAgain(form.dataset.msgAcceptFirst); });
         return;
       }
       send(form).then(function (result) {

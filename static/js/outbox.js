@@ -307,6 +307,17 @@
     });
   }
 
+  /** Whether an event of `type` whose data has every key of `match` waits on the phone. */
+  function queued(type, match) {
+    var user = currentUser();
+    return allItems().then(function (items) {
+      return items.some(function (item) {
+        return item.user === user && item.status === "waiting" && item.type === type &&
+          Object.keys(match).every(function (key) { return item.data[key] === match[key]; });
+      });
+    });
+  }
+
   /** This user's unsent items (waiting or needing attention). */
   function count() {
     return state().then(function (s) { return s.unsent; });
@@ -796,6 +807,7 @@
     add: add,
     addPhoto: addPhoto,
     submit: submit,
+    queued: queued,
     flush: function () { return flush(true); },
     count: count,
     state: state,

@@ -100,7 +100,8 @@ def shift(tmp_path_factory, chromium_path):
         next_job = dispatched(new_job(site, point=fan, description="Fan rattling"), tech)
         details = {"tokens": tokens, "area_token": label_token(area.current_label),
                    "correction_id": correction.id,
-                   "job_id": job.id, "job_number": job.number, "next_job_id": next_job.id}
+                   "job_id": job.id, "job_number": job.number, "next_job_id": next_job.id,
+                   "fan_token": label_token(fan.current_label)}
         db.session.remove()
     with serving(app, username=GUARD, password=factories.PASSWORD, point_code=CHECKPOINTS[0],
                  token=tokens[0]) as server:
@@ -322,8 +323,13 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         page.click("button:has-text(\"I'm on my way\")")
         page.wait_for_function(_waiting(7))
         assert page.locator("#work-panel [data-outbox=saved]").count() == 2
+        # At the fan: its label's page (kept while the job was only assigned) records the
+        # arrival, since the acceptance waits on the phone.
+        page.goto(f"{server.url}/q/{details['fan_token']}")
+        page.locator("[data-arrive-status][data-outbox=saved]").wait_for()
+        page.wait_for_function(_waiting(8))
 
-        _reload_offline_shows_queue(page, server, 7)
+        _reload_offline_shows_queue(page, server, 8)
         with server.app.app_context():
             assert db.session.get(Job, details["job_id"]).status == "on_site"
             db.session.remove()
@@ -341,7 +347,9 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         shots = work.photos_of_job(job)
         assert (len(shots["before"]), len(shots["after"])) == (0, 1)
         assert [e.action for e in job.events].count("close") == 1
-        assert db.session.get(Job, details["next_job_id"]).status == "on_the_way"
+        next_job = db.session.get(Job, details["next_job_id"])
+        assert next_job.status == "on_site" and next_job.arrival_label_id is not None
+        assert [e.action for e in next_job.events][-3:] == ["accept", "depart", "arrive"]
         tech_photos = db.session.scalar(select(func.count()).select_from(Photo).join(
             Photo.uploaded_by).where(Photo.uploaded_by.has(username=TECHNICIAN)))
         assert tech_photos == 1

@@ -503,6 +503,19 @@ def test_opening_the_label_shows_the_arrival_page_and_writes_nothing(
     assert templates[0] == "places/point.html"
 
 
+def test_the_label_of_a_job_not_accepted_yet_opens_its_arrival_page_for_offline_use(
+        client, login_as, assigned, tech, templates):
+    """The page kept on the phone before the job is accepted: accepted offline, it records
+    the arrival; otherwise its script asks to accept first. Opening it changes nothing."""
+    token = places.label_token(assigned.point.current_label)
+    login_as(tech)
+    body = html_of(client.get(f"/q/{token}"))
+    assert templates[0] == "jobs/arrive.html"
+    assert 'data-job-status="assigned"' in body
+    assert "Accept the job first (on its page), then scan the label again." in body
+    assert reload(assigned).status == "assigned"
+
+
 def test_the_wrong_label_or_no_label_is_refused(client, login_as, site, on_the_way, tech):
     elsewhere = factories.make_point(site, kind="elevator", code="B-EL-9")
     login_as(tech)

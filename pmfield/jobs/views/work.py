@@ -287,7 +287,9 @@ def job_categories() -> list[tuple[str, str]]:
 def _arrivals_at(user, label) -> list:
     """The user's jobs a scan of `label` can record the arrival of: the job at the label's
     point, else their jobs on the way that name no point (the scan tells where they are)."""
-    job = work.open_job_at(user, label)
+    # An assigned job too: its label page is kept for offline use before the technician
+    # accepts, and accepted offline (queued on the phone) the page records the arrival.
+    job = work.open_job_at(user, label) or work.open_job_at(user, label, (JobStatus.ASSIGNED,))
     if job is not None:
         return [job]
     return [job for job in work.my_jobs(user, label.point.site)

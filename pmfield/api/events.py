@@ -140,13 +140,13 @@ def _arrive(user, job, data, context):
     if label is None:
         raise DomainError(_("This is not one of our labels."), "token")
     work.arrive(user, job, label, now=_phone_time(context, data, "scanned_at")
-                if "scanned_at" in data else context.received_at)
+                if "scanned_at" in data else context.done_at)
 
 
 def _close(user, job, data, context):
     work.close(user, job, customer_opinion=_text(data, "customer_opinion"),
                no_signature_reason=_text(data, "no_signature_reason"),
-               now=context.received_at)
+               now=context.done_at)
 
 
 def callback_record(user, data, context, key):
@@ -156,7 +156,7 @@ def callback_record(user, data, context, key):
     if callback is None:
         raise ApiError(404, _("No such callback."), "callback")
     outcome = callbacks.parse_outcome(data)
-    callbacks.record(user, callback, now=context.received_at, **outcome)
+    callbacks.record(user, callback, now=context.done_at, **outcome)
     return 201, {"callback": {"id": callback.id, "job": callback.job_id,
                               "satisfaction": callback.satisfaction}}
 
@@ -171,12 +171,12 @@ register_event_type(EventType(
 ))
 register_event_type(EventType(
     "job.accept", "The technician accepts the job.", {"job": JOB},
-    _job_step(lambda user, job, data, context: work.accept(user, job, now=context.received_at)),
+    _job_step(lambda user, job, data, context: work.accept(user, job, now=context.done_at)),
     required=("job",),
 ))
 register_event_type(EventType(
     "job.depart", "On the way to the job.", {"job": JOB},
-    _job_step(lambda user, job, data, context: work.depart(user, job, now=context.received_at)),
+    _job_step(lambda user, job, data, context: work.depart(user, job, now=context.done_at)),
     required=("job",),
 ))
 register_event_type(EventType(
@@ -187,18 +187,18 @@ register_event_type(EventType(
 register_event_type(EventType(
     "job.hold", "Put the job on hold with a reason.", {"job": JOB, "reason": STRING},
     _job_step(lambda user, job, data, context: work.hold(
-        user, job, _text(data, "reason"), now=context.received_at)),
+        user, job, _text(data, "reason"), now=context.done_at)),
     required=("job", "reason"),
 ))
 register_event_type(EventType(
     "job.resume", "Take the job up again.", {"job": JOB},
-    _job_step(lambda user, job, data, context: work.resume(user, job, now=context.received_at)),
+    _job_step(lambda user, job, data, context: work.resume(user, job, now=context.done_at)),
     required=("job",),
 ))
 register_event_type(EventType(
     "job.note", "Add to the work notes.", {"job": JOB, "text": STRING},
     _job_step(lambda user, job, data, context: work.add_note(
-        user, job, _text(data, "text"), now=context.received_at)),
+        user, job, _text(data, "text"), now=context.done_at)),
     required=("job", "text"),
 ))
 register_event_type(EventType(
@@ -349,7 +349,7 @@ def checklist_submit(user, data, context, key):
     times (opened, submitted), corrected by the clock offset measured at this sync."""
     started_at = _phone_time(context, data, "started_at")
     submitted_at = (_phone_time(context, data, "submitted_at")
-                    if data.get("submitted_at") is not None else context.received_at)
+                    if data.get("submitted_at") is not None else context.done_at)
     deadline = (parse_time(data.get("deadline"), "deadline")
                 if data.get("deadline") is not None else None)
     label = _scanned_label(data, started_at)
@@ -389,7 +389,7 @@ def correction_fix(user, data, context, key):
                        "correction")
     note = data.get("note")
     inspections.fix_correction(user, correction, note=note if isinstance(note, str) else "",
-                               photo=_photo(user, data), now=context.received_at)
+                               photo=_photo(user, data), now=context.done_at)
     return 201, {"correction": {"id": correction.id, "status": correction.status,
                                 "photo": correction.fix_photo_id}}
 
@@ -403,7 +403,7 @@ def job_material(user, data, context, key):
     quantity = data.get("quantity")
     used = work.add_material(user, job, _id(data, "material"),
                              "" if isinstance(quantity, bool) else quantity,
-                             now=context.received_at)
+                             now=context.done_at)
     status, body = _job_answer(job)
     return status, body | {"material": {"id": used.id, "material": used.material_id,
                                         "quantity": f"{used.quantity:.2f}"}}
@@ -416,7 +416,7 @@ def job_photo(user, data, context, key):
     if phase not in ("before", "after"):
         raise DomainError(_("Say whether the photo is from before or after the work."), "phase")
     photo = _photo(user, data)
-    work.add_photo(user, job, photo, phase, now=context.received_at)
+    work.add_photo(user, job, photo, phase, now=context.done_at)
     status, body = _job_answer(job)
     return status, body | {"photo": {"id": photo.id, "phase": phase}}
 
@@ -426,7 +426,7 @@ def _set_category(user, job, data, context):
     price = data.get("price")
     work.set_category(user, job, data.get("category") or "",
                       "" if price is None or isinstance(price, bool) else price,
-                      now=context.received_at)
+                      now=context.done_at)
 
 
 #: The longest base64 text of a signature work.sign takes (SIGNATURE_MAX_BYTES), with a
@@ -456,7 +456,7 @@ def job_signature(user, data, context, key):
     signer_name = data.get("signer_name")
     signature = work.sign(user, job, decode_signature(data.get("png")),
                           signer_name if isinstance(signer_name, str) else "",
-                          now=context.received_at)
+                          now=context.done_at)
     status, body = _job_answer(job)
     return status, body | {"signature": {"signer_name": signature.signer_name,
                                          "signed_at": signature.signed_at.isoformat()}}
@@ -517,7 +517,7 @@ register_event_type(EventType(
 register_event_type(EventType(
     "job.price_accept", "The customer accepted the price shown on the phone.", {"job": JOB},
     _job_step(lambda user, job, data, context: work.accept_price(
-        user, job, now=context.received_at)),
+        user, job, now=context.done_at)),
     required=("job",),
 ))
 register_event_type(EventType(

@@ -39,6 +39,10 @@ def _event_schema(event_type) -> dict:
         "required": ["id", "type", "data"],
         "properties": {
             "id": {"type": "string", "format": "uuid"},
+            "captured_at": {"type": "string", "format": "date-time",
+                            "description": "When the user did it, by the phone's clock (ISO "
+                                           "8601 with offset); the server corrects it by the "
+                                           "clock offset of X-Device-Time"},
             "type": {"const": event_type.name},
             "data": {"type": "object", "required": list(event_type.required),
                      "properties": event_type.schema},

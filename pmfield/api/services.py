@@ -14,6 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
 
@@ -201,6 +202,18 @@ class SyncContext:
     received_at: datetime
     #: The phone's clock when it sent the request (X-Device-Time); None if not sent.
     device_now: datetime | None
+    #: The phone's clock when the user did what the event records (the event's captured_at),
+    #: maybe hours before this sync; None if the event does not say.
+    captured_at: datetime | None = None
+
+    @property
+    def done_at(self) -> datetime:
+        """When the user did it, by the server's clock: the phone's capture time corrected by
+        the offset measured now, never later than now (a job accepted in the basement at 02:10
+        is accepted at 02:10, not when the phone found signal)."""
+        if self.captured_at is None:
+            return self.received_at
+        return min(self.server_time(self.captured_at, "captured_at"), self.received_at)
 
     @property
     def clock_offset(self) -> timedelta:
@@ -257,6 +270,9 @@ def apply_event(user, key: str, body, context: SyncContext) -> Outcome:
     if event_id != key:
         raise ApiError(422, _("The Idempotency-Key must equal the event id."), "Idempotency-Key")
     event_type = EVENT_TYPES[kind]
+    captured = body.get("captured_at")
+    if captured is not None:
+        context = replace(context, captured_at=parse_time(captured, "captured_at"))
     return run_once(user, key, "event", body,
                     lambda: event_type.handler(user, data, context, key),
                     now=context.received_at)

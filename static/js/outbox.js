@@ -388,7 +388,10 @@
       url = urls.photos;
     } else {
       headers["Content-Type"] = "application/json";
-      body = JSON.stringify({ id: item.id, type: item.type, data: replaceRefs(item.data, photoMap) });
+      body = JSON.stringify({
+        id: item.id, type: item.type, captured_at: item.device_time,
+        data: replaceRefs(item.data, photoMap),
+      });
       url = urls.events;
     }
     return fetch(url, {

@@ -1,6 +1,7 @@
 """Job steps and callbacks sent from the outbox: the same services, applied once."""
 
 import uuid
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -10,6 +11,7 @@ from pmfield.extensions import db
 from pmfield.jobs import work
 from pmfield.jobs.models import JobEvent
 from pmfield.places.services import label_token
+from pmfield.timeutil import utcnow
 from tests import factories
 from tests.jobs.factories import dispatched
 from tests.jobs.factories import new_job
@@ -72,3 +74,42 @@ def test_the_desk_records_a_callback_through_the_outbox(client, login_as, site, 
     assert response.status_code == 201
     db.session.refresh(job)
     assert job.status == "assigned" and job.rework_count == 1
+
+
+def test_a_step_taken_offline_counts_when_it_was_taken_by_the_corrected_phone_clock(
+        client, login_as, site, point):
+    """Accepted in the basement 40 min before the phone found signal, on a phone 3 min slow:
+    accepted 40 min ago by the server's clock. A capture time after the sync counts as now."""
+    tech = technician(site)
+    job = dispatched(new_job(site, point=point), tech)
+    login_as(tech)
+    phone_now = utcnow() - timedelta(minutes=3)
+    event = {"id": str(uuid.uuid4()), "type": "job.accept", "data": {"job": job.id},
+             "captured_at": (phone_now - timedelta(minutes=40)).isoformat()}
+    response = client.post("/api/v1/events", json=event, headers={
+        "Idempotency-Key": event["id"], "X-Device-Time": phone_now.isoformat()})
+    assert response.status_code == 201
+    db.session.refresh(job)
+    assert abs(job.accepted_at - (utcnow() - timedelta(minutes=40))) < timedelta(seconds=10)
+
+    event = {"id": str(uuid.uuid4()), "type": "job.depart", "data": {"job": job.id},
+             "captured_at": (phone_now + timedelta(hours=2)).isoformat()}
+    before = utcnow()
+    response = client.post("/api/v1/events", json=event, headers={
+        "Idempotency-Key": event["id"], "X-Device-Time": phone_now.isoformat()})
+    assert response.status_code == 201
+    db.session.refresh(job)
+    assert before <= job.departed_at <= utcnow()
+
+
+def test_a_capture_time_that_is_no_time_is_refused_and_changes_nothing(
+        client, login_as, site, point):
+    tech = technician(site)
+    job = dispatched(new_job(site, point=point), tech)
+    login_as(tech)
+    event = {"id": str(uuid.uuid4()), "type": "job.accept", "data": {"job": job.id},
+             "captured_at": "yesterday at two"}
+    response = client.post("/api/v1/events", json=event, headers={"Idempotency-Key": event["id"]})
+    assert response.status_code == 422 and response.get_json()["field"] == "captured_at"
+    db.session.refresh(job)
+    assert job.status == "assigned" and job.accepted_at is None

@@ -333,6 +333,7 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         with server.app.app_context():
             assert db.session.get(Job, details["job_id"]).status == "on_site"
             db.session.remove()
+        went_online = utcnow()
         _back_online(context, page)
         assert errors == []
     finally:
@@ -350,6 +351,9 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         next_job = db.session.get(Job, details["next_job_id"])
         assert next_job.status == "on_site" and next_job.arrival_label_id is not None
         assert [e.action for e in next_job.events][-3:] == ["accept", "depart", "arrive"]
+        # Each step counts when it was done on the phone, not when the phone found signal.
+        assert next_job.accepted_at <= next_job.departed_at <= next_job.arrived_at < went_online
+        assert job.closed_at < went_online
         tech_photos = db.session.scalar(select(func.count()).select_from(Photo).join(
             Photo.uploaded_by).where(Photo.uploaded_by.has(username=TECHNICIAN)))
         assert tech_photos == 1

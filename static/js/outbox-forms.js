@@ -14,7 +14,8 @@
  *                                          key[=input name][:type]; types: text (default),
  *                                          int, bool (a checked box), time (datetime-local, sent
  *                                          with the phone's offset), photo (a file: queued as a
- *                                          photo, its UUID in the data)
+ *                                          photo, its UUID in the data), png (a data URL kept as
+ *                                          bytes, sent as base64: the signature)
  *   data-outbox-builder="checklist"        a form whose fields need a builder (below); the
  *                                          checklist's rows carry data-outbox-item="<item id>"
  *   data-outbox-next="/x/{submission.id}"  where to go once the server recorded it ({a.b} from
@@ -31,9 +32,9 @@
  *   data-outbox-after="job.accept"         (on any element) hidden until an event of that type
  *                                          is saved on the phone: the next step, offline
  *
- * The listener is added after every other script's (DOMContentLoaded), so the photo field has
- * shrunk its picture and the signature pad has written its drawing when it reads the form;
- * it stops the submit event before htmx sees it.
+ * The listener (capture phase) stops the submit event before htmx sees it. A photo still
+ * shrinking is waited for (photo.js sends the form again); the signature pad's drawing is
+ * written into the form here (pmfieldSignature.prepare), whichever listener runs first.
  */
 (function () {
   "use strict";
@@ -92,6 +93,7 @@
   function fromFields(form) {
     var data = JSON.parse(form.dataset.outboxData || "{}");
     var photos = {};
+    var binary = null;
     (form.dataset.outboxFields || "").split(/\s+/).filter(Boolean).forEach(function (spec) {
       var parts = spec.split(":");
       var type = parts[1] || "text";
@@ -103,10 +105,24 @@
         if (file) photos[key] = file;
         return;
       }
+      if (type === "png") {
+        // A drawing as a data URL (the signature pad): kept as bytes on the phone.
+        var url = fieldValue(form, input) || "";
+        var comma = url.indexOf(",");
+        if (url.indexOf("data:image/png;base64,") === 0) {
+          var text = atob(url.slice(comma + 1));
+          var bytes = new Uint8Array(text.length);
+          for (var i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+          binary = { path: key, buffer: bytes.buffer, type: "image/png" };
+        } else {
+          data[key] = url;  // not a drawing: the server says what is wrong
+        }
+        return;
+      }
       var value = convert(fieldValue(form, input), type);
       if (value !== undefined) data[key] = value;
     });
-    return { data: data, photos: photos };
+    return { data: data, photos: photos, binary: binary };
   }
 
   var BUILDERS = {
@@ -269,6 +285,9 @@
     if (form.querySelector("[data-photo-busy]")) return;  // photo.js sends it again when ready
     event.preventDefault();
     event.stopImmediatePropagation();
+    // The signature pad's drawing, whichever of the two submit listeners ran first.
+    if (form.matches("[data-signature-form]") && window.pmfieldSignature &&
+        !window.pmfieldSignature.prepare(form)) return;
     if (form.getAttribute("aria-busy") === "true") return;  // a double tap
     var built;
     try {
@@ -279,7 +298,8 @@
       return;
     }
     setBusy(form, true);
-    window.PmOutbox.submit({ type: form.dataset.outboxEvent, data: built.data }, built.photos).then(
+    window.PmOutbox.submit({ type: form.dataset.outboxEvent, data: built.data, binary: built.binary },
+      built.photos).then(
       function (result) {
         setBusy(form, false);
         if (result.outcome === "sent") showSent(form, result.body);
@@ -297,10 +317,8 @@
     );
   }
 
-  function start() {
-    document.addEventListener("submit", onSubmit, true);
-  }
-
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else window.setTimeout(start, 0);
+  // At once, so a tap before the page finished loading goes through the outbox too. The other
+  // form scripts need no order: a shrinking photo is waited for (photo.js sends the form again),
+  // the signature is prepared above.
+  document.addEventListener("submit", onSubmit, true);
 })();

@@ -5,7 +5,8 @@
  * Idempotency-Key, so a resend after a lost answer is a replay on the server, not a duplicate.
  *
  *   item = {id, user, kind: "event" | "photo", type, data, device_time, app_version,
- *           status: "waiting" | "attention", message, attempts, created, seq}
+ *           status: "waiting" | "attention", message, attempts, created, seq,
+ *           binary_path?, binary_type?}   (an event carrying bytes: its blob, sent as base64)
  *   photo data = {type: mime, name, size}; its bytes in the "blobs" store as {id, buffer:
  *   ArrayBuffer} (not a Blob: Safari refuses those), apart so counting never copies them
  *
@@ -232,7 +233,7 @@
     return getOne(BLOBS, item.id).then(function (blob) { return blob ? blob.buffer : null; });
   }
 
-  function newItem(kind, type, data, id, buffer) {
+  function newItem(kind, type, data, id, buffer, extra) {
     var user = currentUser();
     if (!user) return Promise.reject(new Error("nobody is signed in"));
     var item = {
@@ -249,6 +250,7 @@
       created: isoNow(),
       seq: nextSeq(),
     };
+    Object.assign(item, extra || {});
     askPersistence();
     // Stored before anyone is told "saved": the promise resolves once IndexedDB committed it
     // (a photo's item and its bytes in one transaction).
@@ -265,10 +267,16 @@
     });
   }
 
-  /** Queue an event {type, data, id?}; resolves with its id once it is on the phone. */
+  /** Queue an event {type, data, id?, binary?}; resolves with its id once it is on the phone.
+   *  binary = {path, buffer, type}: bytes the event carries (the customer's signature), kept as
+   *  binary beside the item and put into data[path] as a base64 data URL only when sent. */
   function add(event) {
     if (!event || !event.type) return Promise.reject(new Error("an event needs a type"));
-    return newItem("event", event.type, event.data || {}, event.id);
+    var data = event.data || {};
+    if (!event.binary) return newItem("event", event.type, data, event.id);
+    return newItem("event", event.type, data, event.id, event.binary.buffer, {
+      binary_path: event.binary.path, binary_type: event.binary.type,
+    });
   }
 
   /** Queue a photo (a File or Blob); resolves with its UUID, to name it in events' data. */
@@ -388,9 +396,13 @@
       url = urls.photos;
     } else {
       headers["Content-Type"] = "application/json";
+      var data = replaceRefs(item.data, photoMap);
+      if (item.binary_path) {
+        var carried = await photoBytes(item);
+        setPath(data, item.binary_path, "data:" + item.binary_type + ";base64," + base64(carried || new ArrayBuffer(0)));
+      }
       body = JSON.stringify({
-        id: item.id, type: item.type, captured_at: item.device_time,
-        data: replaceRefs(item.data, photoMap),
+        id: item.id, type: item.type, captured_at: item.device_time, data: data,
       });
       url = urls.events;
     }
@@ -592,7 +604,7 @@
     for (var i = 0; i < paths.length; i++) {
       setPath(data, paths[i], await addPhoto(photos[paths[i]]));
     }
-    var id = await add({ type: event.type, data: data });
+    var id = await add({ type: event.type, data: data, binary: event.binary });
     if (navigator.onLine !== false) {
       for (var attempt = 0; attempt < 3 && !results[id]; attempt++) {
         var summary = await flush(true);
@@ -632,6 +644,12 @@
     return allItems().then(function (items) {
       return Promise.all(items.filter(function (item) { return item.user === user; }).map(function (item) {
         var copy = Object.assign({}, item);
+        if (item.binary_path) {
+          return photoBytes(item).then(function (bytes) {
+            copy.binary_base64 = base64(bytes || new ArrayBuffer(0));
+            return copy;
+          });
+        }
         if (item.kind !== "photo") return copy;
         return photoBytes(item).then(function (bytes) {
           copy.data = { type: item.data.type, name: item.data.name, base64: base64(bytes || new ArrayBuffer(0)) };

@@ -148,22 +148,33 @@
     scope.querySelectorAll("canvas[data-signature-pad]").forEach(setUp);
   }
 
-  // Capture phase: runs before htmx reads the form, so the drawing goes with it.
+  /** Put the drawing into the form's hidden input; false (with the message shown) when the
+   *  pad is empty. A form with no pad set up goes as it is (the server says what is missing). */
+  function prepare(form) {
+    var pad = form.signaturePad;
+    if (!pad) return true;
+    if (!pad.inked) {
+      message(form, form.dataset.msgEmpty);
+      pad.canvas.focus && pad.canvas.focus();
+      return false;
+    }
+    var value = form.querySelector("[data-signature-value]");
+    if (value) value.value = pad.canvas.toDataURL("image/png");
+    return true;
+  }
+
+  // Capture phase: runs before htmx reads the form, so the drawing goes with it. (The
+  // outbox's form script calls prepare() itself: the order of the two listeners is not fixed.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form || !form.matches || !form.matches("form[data-signature-form]")) return;
-    var pad = form.signaturePad;
-    if (!pad) return;  // no canvas set up: the form goes as it is (the server says what is missing)
-    var value = form.querySelector("[data-signature-value]");
-    if (!pad.inked) {
+    if (!prepare(form)) {
       event.preventDefault();
       event.stopImmediatePropagation();
-      message(form, form.dataset.msgEmpty);
-      pad.canvas.focus && pad.canvas.focus();
-      return;
     }
-    if (value) value.value = pad.canvas.toDataURL("image/png");
   }, true);
+
+  window.pmfieldSignature = { prepare: prepare };
 
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-signature-clear]");

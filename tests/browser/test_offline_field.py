@@ -27,6 +27,7 @@ from pmfield.places.services import label_token
 from pmfield.timeutil import utcnow
 from tests import factories
 from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import OUTBOX_ITEMS_JS
 from tests.browser.conftest import PHONE
 from tests.browser.conftest import PRINTED_ORIGIN
 from tests.browser.conftest import TIMEOUT_MS
@@ -54,6 +55,20 @@ TECHNICIAN = "tech-offline-shift"
 CHECKPOINTS = ("OFF-CP-1", "OFF-CP-2", "OFF-CP-3")
 CONTROLLED = "() => navigator.serviceWorker.controller !== null"
 KEPT = "() => Number(document.documentElement.dataset.keptPages || 0) > 0"
+
+
+#: The first bytes of an outbox item's blob (its photo, or the PNG an event carries).
+PNG_BLOB_JS = """(id) => new Promise((resolve, reject) => {
+    const open = indexedDB.open("pmfield-outbox");
+    open.onsuccess = () => {
+      const request = open.result.transaction("blobs").objectStore("blobs").get(id);
+      request.onsuccess = () => {
+        resolve(Array.from(new Uint8Array(request.result.buffer).slice(0, 4)));
+        open.result.close();
+      };
+      request.onerror = () => reject(request.error);
+    };
+})"""
 
 
 def _waiting(n: int) -> str:
@@ -304,6 +319,10 @@ def test_a_technician_closes_a_job_with_a_photo_and_a_signature_offline(
         signature.locator("[name=signer_name]").fill("Mr Wang")
         signature.locator("button[type=submit]").click()
         signature.locator("[data-outbox=saved]").wait_for()
+        # The signature waits as bytes of its own (a PNG), not as text in the event.
+        [signed] = [i for i in page.evaluate(OUTBOX_ITEMS_JS) if i["type"] == "job.signature"]
+        assert "png" not in signed["data"] and signed["binary_path"] == "png"
+        assert page.evaluate(PNG_BLOB_JS, signed["id"]) == [0x89, 0x50, 0x4E, 0x47]
 
         close = page.locator("#work-close")
         close.locator("[name=customer_opinion]").fill("Fixed in the dark")

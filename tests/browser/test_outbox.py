@@ -164,7 +164,8 @@ def test_a_scan_made_offline_waits_on_the_phone_and_arrives_once(browser, outbox
                 const r = await fetch("/api/v1/events", {method: "POST",
                   headers: {"Content-Type": "application/json", "Idempotency-Key": item.id,
                             "X-CSRFToken": s.csrf_token},
-                  body: JSON.stringify({id: item.id, type: item.type, data: item.data})});
+                  body: JSON.stringify({id: item.id, type: item.type,
+                                        captured_at: item.device_time, data: item.data})});
                 return r.status;
             }""",
             item,
@@ -207,7 +208,8 @@ def test_a_forged_label_queued_offline_needs_attention_and_is_kept(browser, outb
                 const r = await fetch("/api/v1/events", {method: "POST",
                   headers: {"Content-Type": "application/json", "Idempotency-Key": item.id,
                             "X-CSRFToken": s.csrf_token},
-                  body: JSON.stringify({id: item.id, type: item.type, data: item.data})});
+                  body: JSON.stringify({id: item.id, type: item.type,
+                                        captured_at: item.device_time, data: item.data})});
                 return {status: r.status, body: await r.json()};
             }""",
             item,

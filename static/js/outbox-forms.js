@@ -89,7 +89,7 @@
     return value;
   }
 
-  /** {data, photos} from data-outbox-data and data-outbox-fields. */
+  /** {data, photos, binary} from data-outbox-data and data-outbox-fields. */
   function fromFields(form) {
     var data = JSON.parse(form.dataset.outboxData || "{}");
     var photos = {};

@@ -109,19 +109,22 @@ class LiveServer:
         return f"{PRINTED_ORIGIN}/q/{self.token}"
 
 
+def live_config(root: Path, secret: str) -> dict:
+    """The configuration of a live browser test's app: its own SQLite file and media under
+    `root`, CSRF on as in production."""
+    return {
+        "SECRET_KEY": secret,
+        "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
+        "INSTANCE_PATH": str(root / "instance"),
+        "MEDIA_DIR": str(root / "media"),
+        "WTF_CSRF_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
 def live_app(root: Path, secret: str):
-    """A pmfield app for a live browser test: its own SQLite file and media under `root`, CSRF
-    on as in production, its tables made."""
-    app = create_app(
-        {
-            "SECRET_KEY": secret,
-            "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
-            "INSTANCE_PATH": str(root / "instance"),
-            "MEDIA_DIR": str(root / "media"),
-            "WTF_CSRF_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    """A pmfield app for a live browser test (live_config), its tables made."""
+    app = create_app(live_config(root, secret))
     with app.app_context():
         db.create_all()
     return app

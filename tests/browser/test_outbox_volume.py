@@ -34,6 +34,7 @@ from tests.browser.conftest import OUTBOX_ITEMS_JS
 from tests.browser.conftest import LiveServer
 from tests.browser.conftest import flush_until_empty
 from tests.browser.conftest import free_port
+from tests.browser.conftest import live_config
 from tests.browser.conftest import outbox_state
 from tests.browser.conftest import phone_context
 from tests.browser.conftest import serving
@@ -67,17 +68,6 @@ QUEUE_CHECKINS_JS = """async ({tokens, n}) => {
 }"""
 
 
-def _config(root: Path, secret: str) -> dict:
-    return {
-        "SECRET_KEY": secret,
-        "DATABASE_URL": f"sqlite:///{root / 'pmfield.db'}",
-        "INSTANCE_PATH": str(root / "instance"),
-        "MEDIA_DIR": str(root / "media"),
-        "WTF_CSRF_ENABLED": True,
-        "RATELIMIT_STORAGE_URI": "memory://",
-    }
-
-
 def _seed(app) -> tuple[list[str], int]:
     """One site, POINTS checkpoints with labels, one guard: the points' tokens and the site."""
     with app.app_context():
@@ -98,7 +88,7 @@ def _seed(app) -> tuple[list[str], int]:
 def volume_server(tmp_path_factory, chromium_path):
     """A server of its own: these tests add hundreds of check-ins."""
     root = tmp_path_factory.mktemp("outbox-volume")
-    app = create_app(_config(root, "outbox-volume-secret"))
+    app = create_app(live_config(root, "outbox-volume-secret"))
     tokens, site_id = _seed(app)
     with serving(app, username=USERNAME, password=factories.PASSWORD, point_code="V-00",
                  token=tokens[0]) as server:
@@ -474,7 +464,7 @@ def test_the_server_killed_mid_flush_and_restarted_loses_and_doubles_nothing(
     """Killed at a random moment, or (made to happen every run) while a request holds its
     idempotency key claimed but has not committed its work: that claim is left "pending" in the
     database and the retry must neither be refused forever nor apply the event twice."""
-    config = _config(tmp_path, "outbox-kill-secret")
+    config = live_config(tmp_path, "outbox-kill-secret")
     app = create_app(config)  # the test's view of the same database
     tokens, site_id = _seed(app)
     process = ServerProcess(config, free_port(), tmp_path / "server.log")
